@@ -1,0 +1,76 @@
+"""The contest portal: create_app() builds the Flask application from small steps."""
+from __future__ import annotations
+
+from flask import Flask
+
+from portal import config
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        instance_path=str(config.INSTANCE),
+        template_folder=str(config.ROOT / "templates"),
+        static_folder=str(config.ROOT / "static"),
+    )
+    app.config.update(config.from_env())
+    if overrides:
+        app.config.update(overrides)
+    register_extensions(app)
+    register_blueprints(app)
+    register_templates(app)
+    register_errors(app)
+    register_cli(app)
+    from portal.security import register_security
+
+    register_security(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from portal import auth
+    from portal.extensions import csrf, db, limiter, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(config.ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    auth.configure(login_manager)
+    from portal import database
+
+    database.configure_engine(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from portal.admin.views import bp as admin_bp
+    from portal.api.views import bp as api_bp
+    from portal.contest.views import bp as contest_bp
+    from portal.embed.views import bp as embed_bp
+
+    app.register_blueprint(contest_bp)
+    app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(embed_bp)
+    app.register_blueprint(api_bp, url_prefix="/api/v1")
+
+
+def register_templates(app: Flask) -> None:
+    from portal import formatting
+    from portal.htmx import is_htmx
+
+    for name in ("vn_date", "vn_time", "vn_datetime", "vn_number", "vn_money",
+                 "duration_text", "mask_phone", "mask_id_number"):
+        app.jinja_env.filters[name] = getattr(formatting, name)
+    app.jinja_env.globals["is_htmx"] = is_htmx
+
+
+def register_errors(app: Flask) -> None:
+    from portal import errors
+
+    errors.register(app)
+
+
+def register_cli(app: Flask) -> None:
+    from portal import cli
+
+    cli.register(app)

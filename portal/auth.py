@@ -1,0 +1,53 @@
+"""Who is logged in: contestants ("c:<id>") and staff ("s:<id>") share one login session,
+and a view asks for the kind it needs."""
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import abort, redirect, request, url_for
+from flask_login import LoginManager, current_user
+
+from portal.extensions import db
+from portal.models import Contestant, Staff
+
+
+def configure(manager: LoginManager) -> None:
+    manager.login_view = "contest.login"
+    manager.login_message = "Vui lòng đăng nhập để tiếp tục."
+    manager.login_message_category = "info"
+    manager.session_protection = "basic"
+
+    @manager.user_loader
+    def load_user(user_id: str):
+        kind, _, raw = user_id.partition(":")
+        if not raw.isdigit():
+            return None
+        model = {"c": Contestant, "s": Staff}.get(kind)
+        return db.session.get(model, int(raw)) if model else None
+
+
+def current_contestant() -> Contestant | None:
+    return current_user if isinstance(current_user._get_current_object(), Contestant) else None
+
+
+def current_staff() -> Staff | None:
+    return current_user if isinstance(current_user._get_current_object(), Staff) else None
+
+
+def contestant_required(view):
+    """Only a logged-in contestant; staff are sent away (they may never take part)."""
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        if current_contestant() is None:
+            if current_staff() is not None:
+                abort(403)
+            return redirect(url_for("contest.login", next=request.full_path))
+        return view(*args, **kwargs)
+    return wrapped
+
+
+def safe_next(target: str | None, default: str) -> str:
+    """Only same-site relative paths: never an open redirect."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return default
+    return target

@@ -1,0 +1,31 @@
+"""Public pages for contestants: landing, rules."""
+from __future__ import annotations
+
+from flask import Blueprint, render_template
+
+from portal.contests import portal_contest, portal_contest_or_404, round_status
+
+bp = Blueprint("contest", __name__)
+
+
+@bp.app_context_processor
+def inject_contest() -> dict:
+    return {"contest": portal_contest()}
+
+
+@bp.get("/")
+def index():
+    contest = portal_contest()
+    if contest is None:
+        return render_template("contest/empty.html")
+    return render_template("contest/index.html", status=round_status(contest),
+                           individual=contest.tiers("individual"),
+                           collective=contest.tiers("collective"))
+
+
+@bp.get("/rules")
+def rules():
+    contest = portal_contest_or_404()
+    return render_template("contest/rules.html", status=round_status(contest),
+                           individual=contest.tiers("individual"),
+                           collective=contest.tiers("collective"))
