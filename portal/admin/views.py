@@ -76,3 +76,7 @@ def dashboard():
     questions_per_round = dict(figures.get("questions", []))
     return render_template("admin/dashboard.html", status=status, figures=figures,
                            questions_per_round=questions_per_round, logout_form=EmptyForm())
+
+
+# Routes kept in their own modules, registered on this blueprint (and behind its guard).
+from portal.admin import embed_code  # noqa: E402,F401

@@ -29,3 +29,7 @@ def rules():
     return render_template("contest/rules.html", status=round_status(contest),
                            individual=contest.tiers("individual"),
                            collective=contest.tiers("collective"))
+
+
+# Routes kept in their own modules, registered on this blueprint.
+from portal.contest import leaderboards  # noqa: E402,F401
