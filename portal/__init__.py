@@ -21,9 +21,11 @@ def create_app(overrides: dict | None = None) -> Flask:
     register_templates(app)
     register_errors(app)
     register_cli(app)
+    from portal.attribution import register_attribution
     from portal.security import register_security
 
     register_security(app)
+    register_attribution(app)
     return app
 
 
