@@ -14,6 +14,8 @@ from portal import create_app
 from portal.config import database_url as normalize_url
 from portal.extensions import db, limiter
 
+pytest_plugins = ["tests.browser"]
+
 IN_CI = os.environ.get("CI", "").lower() == "true"
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 
