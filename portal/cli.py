@@ -17,6 +17,7 @@ from portal.question_import import UnreadableFile
 
 contest_cli = AppGroup("contest", help="Cuộc thi: tạo hoặc cập nhật từ tệp TOML.")
 questions_cli = AppGroup("questions", help="Ngân hàng câu hỏi.")
+attempts_cli = AppGroup("attempts", help="Lượt thi.")
 
 
 def _contest(slug: str) -> Contest:
@@ -112,6 +113,17 @@ def seed_demo_command(dates: str, if_empty: bool) -> None:
         click.echo(f"Tài khoản Ban Tổ chức mẫu: {username} / {password} (đăng nhập tại /admin/login)")
 
 
+@attempts_cli.command("expire")
+def attempts_expire() -> None:
+    """Close every attempt past its deadline + grace (run from cron every minute)."""
+    from portal.quiz_service import expire_all_overdue
+
+    total = 0
+    for contest in db.session.scalars(sa.select(Contest)):
+        total += expire_all_overdue(contest)
+    click.echo(f"Đã đóng {total} lượt thi quá hạn.")
+
+
 def register(app: Flask) -> None:
-    for command in (contest_cli, questions_cli, create_admin, seed_demo_command):
+    for command in (contest_cli, questions_cli, attempts_cli, create_admin, seed_demo_command):
         app.cli.add_command(command)

@@ -2,12 +2,15 @@
 TEST_DATABASE_URL is set), a movable clock, CSRF always on, and data factories."""
 from __future__ import annotations
 
+import contextvars
 import os
 import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
+from flask.globals import _cv_app
+from flask.testing import FlaskClient
 
 from portal import clock as portal_clock
 from portal import create_app
@@ -57,6 +60,21 @@ def _empty_tables() -> None:
     db.session.commit()
 
 
+class IsolatedClient(FlaskClient):
+    """Each request gets its own app context (and so its own `g` and database session),
+    as in production, even while the test itself holds one open to read the database."""
+
+    def open(self, *args, **kwargs):
+        if _cv_app.get(None) is not None:
+            db.session.rollback()  # end the test's read snapshot; its objects reload after
+
+        def run():
+            _cv_app.set(None)
+            return FlaskClient.open(self, *args, **kwargs)
+
+        return contextvars.copy_context().run(run)
+
+
 @pytest.fixture
 def app(_schema):
     app = create_app({
@@ -65,6 +83,7 @@ def app(_schema):
         "RATELIMIT_ENABLED": False,
         "SECRET_KEY": "test-secret",
     })
+    app.test_client_class = IsolatedClient
     with app.app_context():
         _empty_tables()
     yield app

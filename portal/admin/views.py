@@ -9,7 +9,8 @@ from portal import audit, clock
 from portal.admin.forms import EmptyForm, StaffLoginForm
 from portal.auth import current_staff, safe_next
 from portal.contests import portal_contest, round_status
-from portal.extensions import db, limiter
+from portal.extensions import db
+from portal.rate_limits import limit
 from portal.models import Attempt, Contestant, Question, Staff
 from portal.stats import round_counts
 
@@ -31,7 +32,7 @@ def require_staff():
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit("10 per minute; 50 per hour", methods=["POST"])
+@limit("staff_login", per="ip")
 def login():
     form = StaffLoginForm()
     if form.validate_on_submit():

@@ -1,0 +1,277 @@
+"""Attempts: start (or resume), save answers and the prediction, submit, expire. The server
+is the only authority on the draw, the clock and the score."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
+from portal import clock, scoring
+from portal.contests import round_status
+from portal.drawing import draw_questions, order_choices
+from portal.eligibility import Decision, Situation, decide
+from portal.extensions import db
+from portal.models import Attempt, AttemptItem, Choice, Contest, Contestant, Question
+
+
+class QuizRefusal(Exception):
+    """A refused action, with the HTTP status and a Vietnamese message."""
+
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status, self.message = status, message
+
+
+def _results_changed(attempt: Attempt) -> None:
+    """Tell the results module that a round's figures moved (its caches are cleared there)."""
+    try:
+        from portal.results import results_changed
+    except ImportError:  # results module not present in this build
+        return
+    results_changed(attempt.round)
+
+
+def active_pool(round_id: int) -> list[int]:
+    return list(db.session.scalars(sa.select(Question.id).where(
+        Question.round_id == round_id, Question.active.is_(True))))
+
+
+def open_attempt(contestant: Contestant) -> Attempt | None:
+    return db.session.scalar(sa.select(Attempt).where(
+        Attempt.contestant_id == contestant.id, Attempt.status == "in_progress")
+        .order_by(Attempt.id.desc()).limit(1))
+
+
+def attempts_on(contestant: Contestant, day) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(Attempt).where(
+        Attempt.contestant_id == contestant.id, Attempt.local_day == day)) or 0
+
+
+def situation(contestant: Contestant, contest: Contest, now: datetime) -> tuple[Situation, object]:
+    status = round_status(contest, now)
+    rnd = status.round
+    pool = len(active_pool(rnd.id)) if rnd is not None and status.is_open else 0
+    return Situation(
+        now=now, timezone=contest.timezone, round_state=status.state,
+        round_number=rnd.number if rnd else None,
+        round_opens_at=rnd.opens_at if rnd else None, round_closes_at=rnd.closes_at if rnd else None,
+        contestant_status=contestant.status, status_reason=contestant.status_reason,
+        attempts_today=attempts_on(contestant, clock.local_day(now, contest.timezone)),
+        attempts_per_day=contest.attempts_per_day,
+        has_open_attempt=open_attempt(contestant) is not None,
+        pool_size=pool, questions_per_attempt=contest.questions_per_attempt), status
+
+
+def eligibility(contestant: Contestant, contest: Contest) -> Decision:
+    """The one eligibility check every view uses (after closing overdue attempts)."""
+    now = clock.now()
+    expire_overdue_for(contestant, contest, now)
+    facts, _ = situation(contestant, contest, now)
+    return decide(facts)
+
+
+@dataclass
+class StartResult:
+    attempt: Attempt | None
+    decision: Decision
+    created: bool = False
+
+
+def start_attempt(contestant: Contestant, contest: Contest, source: str | None = None) -> StartResult:
+    """Start a new attempt, or resume the one in progress. Two simultaneous starts produce
+    one attempt: the unique (contestant, local day, day number) key refuses the second,
+    which then resumes the first."""
+    now = clock.now()
+    expire_overdue_for(contestant, contest, now)
+    facts, status = situation(contestant, contest, now)
+    decision = decide(facts)
+    if decision.resumes:
+        return StartResult(open_attempt(contestant), decision)
+    if not decision.allowed:
+        return StartResult(None, decision)
+    rnd = status.round
+    day = clock.local_day(now, contest.timezone)
+    attempt = Attempt(contestant_id=contestant.id, round_id=rnd.id, local_day=day,
+                      day_seq=facts.attempts_today + 1, started_at=now,
+                      deadline_at=now + timedelta(seconds=contest.time_limit_seconds),
+                      status="in_progress", source=source)
+    question_ids = draw_questions(active_pool(rnd.id), contest.questions_per_attempt)
+    choices: dict[int, list[int]] = {}
+    for question_id, choice_id in db.session.execute(
+            sa.select(Choice.question_id, Choice.id).where(Choice.question_id.in_(question_ids))
+            .order_by(Choice.question_id, Choice.position)):
+        choices.setdefault(question_id, []).append(choice_id)
+    attempt.items = [AttemptItem(position=i, question_id=qid,
+                                 choice_order=order_choices(choices[qid], contest.shuffle_choices))
+                     for i, qid in enumerate(question_ids, start=1)]
+    db.session.add(attempt)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        existing = open_attempt(contestant)
+        if existing is not None:
+            return StartResult(existing, Decision(True, "resume", "Lượt thi của bạn đã được tạo; tiếp tục lượt đó."))
+        facts, _ = situation(contestant, contest, clock.now())
+        return StartResult(None, decide(facts))
+    return StartResult(attempt, decision, created=True)
+
+
+def attempt_for(contestant: Contestant, attempt_id: int) -> Attempt | None:
+    """Only the contestant's own attempt; anyone else's is 'not found'."""
+    attempt = db.session.get(Attempt, attempt_id)
+    if attempt is None or attempt.contestant_id != contestant.id:
+        return None
+    return attempt
+
+
+def _close(attempt: Attempt, contest: Contest, status: str, closed_at: datetime) -> bool:
+    """Close an in-progress attempt exactly once. The conditional UPDATE is also the lock
+    that makes a concurrent answer or submit wait and then see it closed."""
+    duration = (contest.time_limit_seconds * 1000 if status == "expired" else
+                scoring.counted_duration_ms(attempt.started_at, closed_at, contest.time_limit_seconds))
+    result = db.session.execute(
+        sa.update(Attempt).where(Attempt.id == attempt.id, Attempt.status == "in_progress")
+        .values(status=status, submitted_at=closed_at, duration_ms=duration)
+        .execution_options(synchronize_session=False))
+    if result.rowcount != 1:
+        db.session.rollback()
+        return False
+    correct = dict(db.session.execute(
+        sa.select(Choice.question_id, Choice.id).where(
+            Choice.is_correct.is_(True),
+            Choice.question_id.in_(sa.select(AttemptItem.question_id).where(AttemptItem.attempt_id == attempt.id)))).all())
+    items = db.session.execute(sa.select(AttemptItem.question_id, AttemptItem.chosen_choice_id)
+                               .where(AttemptItem.attempt_id == attempt.id)).all()
+    db.session.execute(sa.update(Attempt).where(Attempt.id == attempt.id)
+                       .values(score=scoring.score((chosen, correct.get(qid)) for qid, chosen in items))
+                       .execution_options(synchronize_session=False))
+    db.session.commit()
+    db.session.refresh(attempt)
+    _results_changed(attempt)
+    return True
+
+
+def expire_if_overdue(attempt: Attempt, contest: Contest, now: datetime | None = None) -> bool:
+    """Lazily close an attempt past deadline + grace with the answers it had saved."""
+    now = now or clock.now()
+    if attempt.status != "in_progress" or scoring.accepts_at(attempt.deadline_at, contest.grace_seconds, now):
+        return False
+    closed = _close(attempt, contest, "expired", attempt.deadline_at)
+    if not closed:
+        db.session.refresh(attempt)
+    return closed
+
+
+def expire_overdue_for(contestant: Contestant, contest: Contest, now: datetime) -> None:
+    attempt = open_attempt(contestant)
+    if attempt is not None:
+        expire_if_overdue(attempt, contest, now)
+
+
+def expire_all_overdue(contest: Contest, now: datetime | None = None) -> int:
+    """For cron: close every overdue attempt of the contest; returns how many."""
+    now = now or clock.now()
+    cutoff = now - timedelta(seconds=contest.grace_seconds)
+    round_ids = [r.id for r in contest.rounds]
+    overdue = list(db.session.scalars(sa.select(Attempt).where(
+        Attempt.round_id.in_(round_ids), Attempt.status == "in_progress", Attempt.deadline_at < cutoff)))
+    return sum(1 for attempt in overdue if expire_if_overdue(attempt, contest, now))
+
+
+TIME_UP = ("Đã hết thời gian làm bài; thao tác này không được ghi nhận. "
+           "Bài thi đã được đóng với các câu trả lời đã lưu trước đó.")
+CLOSED = "Lượt thi này đã được nộp; không thể thay đổi."
+
+
+def _ensure_writable(attempt: Attempt, contest: Contest, now: datetime) -> None:
+    if attempt.status == "expired":
+        raise QuizRefusal(409, TIME_UP)
+    if attempt.status != "in_progress":
+        raise QuizRefusal(409, CLOSED)
+    if not scoring.accepts_at(attempt.deadline_at, contest.grace_seconds, now):
+        expire_if_overdue(attempt, contest, now)
+        raise QuizRefusal(409, TIME_UP)
+
+
+def _lock_open(attempt: Attempt) -> None:
+    """Take the attempt's row (PostgreSQL row lock, SQLite write lock) while it is still in
+    progress, so an answer and a submit of the same attempt never interleave."""
+    result = db.session.execute(
+        sa.update(Attempt).where(Attempt.id == attempt.id, Attempt.status == "in_progress")
+        .values(status="in_progress").execution_options(synchronize_session=False))
+    if result.rowcount != 1:
+        db.session.rollback()
+        raise QuizRefusal(409, CLOSED)
+
+
+def item_at(attempt: Attempt, position: int) -> AttemptItem | None:
+    return next((item for item in attempt.items if item.position == position), None)
+
+
+def save_answer(attempt: Attempt, contest: Contest, position: int, raw_choice: str | None) -> AttemptItem:
+    """Save the chosen choice of one drawn question; refuses foreign choices and late or
+    closed attempts, writing nothing."""
+    now = clock.now()
+    item = item_at(attempt, position)
+    if item is None:
+        raise QuizRefusal(404, "Câu hỏi này không thuộc lượt thi của bạn.")
+    _ensure_writable(attempt, contest, now)
+    try:
+        choice_id = int(raw_choice or "")
+    except ValueError:
+        raise QuizRefusal(400, "Vui lòng chọn một phương án.") from None
+    if choice_id not in item.choice_order:
+        raise QuizRefusal(400, "Phương án đã chọn không thuộc câu hỏi này.")
+    _lock_open(attempt)
+    db.session.execute(sa.update(AttemptItem).where(AttemptItem.id == item.id)
+                       .values(chosen_choice_id=choice_id, answered_at=now)
+                       .execution_options(synchronize_session=False))
+    db.session.commit()
+    db.session.refresh(item)
+    return item
+
+
+def save_prediction(attempt: Attempt, contest: Contest, raw: str | None) -> int:
+    now = clock.now()
+    if contest.prediction == "none":
+        raise QuizRefusal(404, "Cuộc thi này không có câu hỏi phụ.")
+    _ensure_writable(attempt, contest, now)
+    text = (raw or "").strip().replace(".", "").replace(",", "").replace(" ", "")
+    if not text.isdigit() or len(text) > 12 or int(text) > contest.prediction_max:
+        raise QuizRefusal(400, f"Dự đoán phải là một số nguyên từ 0 đến {contest.prediction_max:,}.".replace(",", "."))
+    value = int(text)
+    _lock_open(attempt)
+    db.session.execute(sa.update(Attempt).where(Attempt.id == attempt.id).values(prediction=value)
+                       .execution_options(synchronize_session=False))
+    db.session.commit()
+    db.session.refresh(attempt)
+    return value
+
+
+def submit(attempt: Attempt, contest: Contest) -> Attempt:
+    now = clock.now()
+    _ensure_writable(attempt, contest, now)
+    if not _close(attempt, contest, "submitted", now):
+        raise QuizRefusal(409, CLOSED)
+    return attempt
+
+
+def counted_attempts(contest: Contest, attempts: list[Attempt]) -> dict[int, tuple[int, str]]:
+    """For "my attempts": per round, the attempt that counts and why, by the contest's
+    tie-break order (prediction errors only once the round's participant count is final)."""
+    from portal.ranking import best_attempt_with_reason
+
+    by_round: dict[int, list[Attempt]] = {}
+    for attempt in attempts:
+        if attempt.status in ("submitted", "expired"):
+            by_round.setdefault(attempt.round_id, []).append(attempt)
+    rounds = {r.id: r for r in contest.rounds}
+    out = {}
+    for round_id, closed in by_round.items():
+        best, reason = best_attempt_with_reason(
+            closed, contest.tiebreak, rounds[round_id].participants_final)
+        out[round_id] = (best.id, reason)
+    return out
