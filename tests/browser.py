@@ -55,19 +55,24 @@ class LiveServer:
                               env=self.env, capture_output=True, text=True, timeout=120)
 
 
-def start_live_server(tmp_dir: Path, extra_env: dict | None = None) -> LiveServer:
+def start_live_server(tmp_dir: Path, extra_env: dict | None = None, database_url: str | None = None,
+                      gunicorn_workers: int = 0) -> LiveServer:
+    """Migrate, seed the demo and serve: Flask's server, or gunicorn with N workers."""
     port = free_port()
-    env = dict(os.environ, DATABASE_URL=f"sqlite:///{tmp_dir / 'live.db'}", SECRET_KEY="live-test",
-               RATELIMIT_ENABLED="false", FLASK_DEBUG="0", **(extra_env or {}))
+    env = dict(os.environ, DATABASE_URL=database_url or f"sqlite:///{tmp_dir / 'live.db'}",
+               SECRET_KEY="live-test", RATELIMIT_ENABLED="false", FLASK_DEBUG="0", **(extra_env or {}))
     env.pop("TEST_DATABASE_URL", None)
     for args in (["db", "upgrade"], ["seed-demo"]):
         done = subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", *args], cwd=ROOT,
                               env=env, capture_output=True, text=True, timeout=120)
         assert done.returncode == 0, done.stderr
     log = open(tmp_dir / "server.log", "wb")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "flask", "--app", "wsgi", "run", "--port", str(port), "--no-reload"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    if gunicorn_workers:
+        command = [sys.executable, "-m", "gunicorn", "--workers", str(gunicorn_workers), "--threads", "4",
+                   "--bind", f"127.0.0.1:{port}", "--graceful-timeout", "5", "wsgi:app"]
+    else:
+        command = [sys.executable, "-m", "flask", "--app", "wsgi", "run", "--port", str(port), "--no-reload"]
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     server = LiveServer(url, env, process, log)
     try:

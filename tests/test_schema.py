@@ -2,7 +2,6 @@
 import os
 import subprocess
 import sys
-import uuid
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -12,7 +11,6 @@ from sqlalchemy.exc import IntegrityError
 
 from portal.extensions import db
 from portal.models import Attempt, Choice, Contestant, Question
-from tests.conftest import TEST_DATABASE_URL
 from tests.factories import make_contest
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -52,24 +50,12 @@ def test_flask_db_upgrade_builds_the_schema_on_empty_sqlite(tmp_path):
 
 @pytest.mark.postgres
 def test_flask_db_upgrade_builds_the_schema_on_empty_postgresql():
-    from tests.conftest import require_or_skip
+    from tests.pg import fresh_database
 
-    require_or_skip(bool(TEST_DATABASE_URL), "TEST_DATABASE_URL is not set (PostgreSQL)")
-    admin_url = TEST_DATABASE_URL.rsplit("/", 1)[0] + "/postgres"
-    name = f"portal_upgrade_{uuid.uuid4().hex[:8]}"
-    engine = sa.create_engine(admin_url.replace("postgresql://", "postgresql+psycopg://"),
-                              isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    try:
-        url = admin_url.rsplit("/", 1)[0] + "/" + name
+    with fresh_database("portal_upgrade") as url:
         result = _upgrade(url)
         assert result.returncode == 0, result.stderr
         assert {"contest", "attempt", "attempt_item", "alembic_version"} <= _tables(url)
-    finally:
-        with engine.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        engine.dispose()
 
 
 def _contestant(contest, phone="0912345678") -> Contestant:
