@@ -39,6 +39,7 @@ def register_extensions(app: Flask) -> None:
     limiter.init_app(app)
     login_manager.init_app(app)
     auth.configure(login_manager)
+    auth.register_staff_idle_timeout(app)
     from portal import database
 
     database.configure_engine(app)

@@ -51,3 +51,27 @@ def safe_next(target: str | None, default: str) -> str:
     if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
         return default
     return target
+
+
+def register_staff_idle_timeout(app) -> None:
+    """Staff sessions end after STAFF_IDLE_MINUTES without a request."""
+    from flask import session
+    from flask_login import logout_user
+
+    from portal import clock
+
+    @app.before_request
+    def expire_idle_staff():
+        if current_staff() is None:
+            return None
+        now = int(clock.now().timestamp())
+        seen = session.get("staff_seen")
+        limit = int(app.config.get("STAFF_IDLE_MINUTES", 30)) * 60
+        if isinstance(seen, int) and now - seen > limit:
+            logout_user()
+            session.clear()
+            if request.path.startswith("/admin") and request.method == "GET":
+                return redirect(url_for("admin.login", next=request.full_path))
+            abort(403)
+        session["staff_seen"] = now
+        return None

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.cli import AppGroup
 
+from portal import results_cli
 from portal.contest_file import ContestFileError, parse_contest_file
 from portal.contest_setup import apply_contest_spec
 from portal.extensions import db
@@ -18,6 +19,7 @@ from portal.question_import import UnreadableFile
 contest_cli = AppGroup("contest", help="Cuộc thi: tạo hoặc cập nhật từ tệp TOML.")
 questions_cli = AppGroup("questions", help="Ngân hàng câu hỏi.")
 attempts_cli = AppGroup("attempts", help="Lượt thi.")
+privacy_cli = AppGroup("privacy", help="Dữ liệu cá nhân.")
 
 
 def _contest(slug: str) -> Contest:
@@ -124,6 +126,19 @@ def attempts_expire() -> None:
     click.echo(f"Đã đóng {total} lượt thi quá hạn.")
 
 
+@privacy_cli.command("purge")
+def privacy_purge() -> None:
+    """Anonymize contestants of contests that ended more than retention_days ago (cron)."""
+    from portal.privacy import purge_due
+
+    for contest in db.session.scalars(sa.select(Contest)):
+        count = purge_due(contest)
+        if count:
+            click.echo(f"{contest.slug}: đã ẩn danh {count} thí sinh.")
+    click.echo("Xong.")
+
+
 def register(app: Flask) -> None:
-    for command in (contest_cli, questions_cli, attempts_cli, create_admin, seed_demo_command):
+    for command in (contest_cli, questions_cli, attempts_cli, privacy_cli, create_admin, seed_demo_command):
         app.cli.add_command(command)
+    results_cli.register(app)

@@ -70,4 +70,5 @@ def from_env() -> dict:
         "RATELIMIT_ENABLED": _bool("RATELIMIT_ENABLED", True),
         "RATELIMIT_HEADERS_ENABLED": True,
         "PORTAL_BASE_URL": os.environ.get("PORTAL_BASE_URL", ""),
+        "STAFF_IDLE_MINUTES": int(os.environ.get("STAFF_IDLE_MINUTES", "30")),
     }

@@ -130,3 +130,54 @@ def my_attempts():
     return render_template("contest/my_attempts.html", attempts=attempts,
                            rounds={r.id: r for r in contest.rounds},
                            counted=counted_attempts(contest, attempts))
+
+
+@bp.get("/me")
+@contestant_required
+def me():
+    from portal.privacy import open_request
+
+    person = current_contestant()
+    return render_template("contest/me.html", person=person, pending=open_request(person), form=EmptyForm())
+
+
+@bp.get("/me/data.json")
+@contestant_required
+def my_data():
+    from flask import json
+
+    from portal.privacy import export_data
+
+    person = current_contestant()
+    response = make_response(json.dumps(export_data(person), ensure_ascii=False, indent=2))
+    response.mimetype = "application/json"
+    response.headers["Content-Disposition"] = f'attachment; filename="du-lieu-ca-nhan-{person.id}.json"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.post("/me/public-consent")
+@contestant_required
+def public_consent():
+    person = current_contestant()
+    if not EmptyForm().validate_on_submit():
+        return redirect(url_for("contest.me"))
+    give = request.form.get("give") == "1"
+    person.public_consent = give
+    person.public_consent_at = clock.now() if give else None
+    db.session.commit()
+    flash("Đã cập nhật lựa chọn hiển thị trên bảng xếp hạng công khai.", "success")
+    return redirect(url_for("contest.me"), code=303)
+
+
+@bp.post("/me/delete")
+@contestant_required
+def request_deletion():
+    from portal.privacy import request_deletion as ask
+
+    if EmptyForm().validate_on_submit() and request.form.get("confirm") == "yes":
+        ask(current_contestant())
+        flash("Đã ghi nhận yêu cầu xóa dữ liệu cá nhân. Ban Tổ chức sẽ xử lý và thông báo cho bạn.", "success")
+    else:
+        flash("Hãy đánh dấu ô xác nhận trước khi gửi yêu cầu xóa.", "error")
+    return redirect(url_for("contest.me"), code=303)

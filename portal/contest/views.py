@@ -34,3 +34,8 @@ def rules():
 # Routes kept in their own modules, registered on this blueprint.
 from portal.contest import leaderboards  # noqa: E402,F401
 from portal.contest import account, quiz  # noqa: E402,F401
+
+
+@bp.get("/privacy")
+def privacy():
+    return render_template("contest/privacy.html")
