@@ -16,7 +16,7 @@ def fresh_database(prefix: str):
     base = TEST_DATABASE_URL.rsplit("/", 1)[0]
     name = f"{prefix}_{uuid.uuid4().hex[:8]}"
     engine = sa.create_engine(base.replace("postgresql://", "postgresql+psycopg://") + "/postgres",
-                              isolation_level="AUTOCOMMIT")
+                              isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
     with engine.connect() as conn:
         conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
     try:
