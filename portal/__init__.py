@@ -16,6 +16,11 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.config.update(config.from_env())
     if overrides:
         app.config.update(overrides)
+    if app.config["PROXY_HOPS"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config["PROXY_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     register_extensions(app)
     register_blueprints(app)
     register_templates(app)
@@ -23,20 +28,23 @@ def create_app(overrides: dict | None = None) -> Flask:
     register_cli(app)
     from portal.attribution import register_attribution
     from portal.security import register_security
+    from portal.static_files import register_static_versions
 
     register_security(app)
+    register_static_versions(app)
     register_attribution(app)
     return app
 
 
 def register_extensions(app: Flask) -> None:
     from portal import auth
-    from portal.extensions import csrf, db, limiter, login_manager, migrate
+    from portal.extensions import compress, csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(config.ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     limiter.init_app(app)
+    compress.init_app(app)
     login_manager.init_app(app)
     auth.configure(login_manager)
     auth.register_staff_idle_timeout(app)

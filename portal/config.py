@@ -36,6 +36,14 @@ def database_url() -> str:
     return url
 
 
+def _rate_limits() -> dict:
+    """RATELIMIT_<NAME> from the environment (e.g. RATELIMIT_LOGIN="30 per minute")."""
+    from portal.rate_limits import DEFAULTS
+
+    return {f"RATELIMIT_{name.upper()}": os.environ[f"RATELIMIT_{name.upper()}"]
+            for name in DEFAULTS if os.environ.get(f"RATELIMIT_{name.upper()}")}
+
+
 def from_env() -> dict:
     """The whole configuration as a dict; create_app(overrides) may replace any key."""
     url = database_url()
@@ -48,7 +56,7 @@ def from_env() -> dict:
             max_overflow=int(os.environ.get("DB_MAX_OVERFLOW", "5")),
             pool_recycle=1800,
         )
-    return {
+    return _rate_limits() | {
         "SECRET_KEY": _secret_key(),
         "SQLALCHEMY_DATABASE_URI": url,
         "SQLALCHEMY_ENGINE_OPTIONS": engine_options,
@@ -71,4 +79,15 @@ def from_env() -> dict:
         "RATELIMIT_HEADERS_ENABLED": True,
         "PORTAL_BASE_URL": os.environ.get("PORTAL_BASE_URL", ""),
         "STAFF_IDLE_MINUTES": int(os.environ.get("STAFF_IDLE_MINUTES", "30")),
+        # How many reverse proxies (nginx, a load balancer) stand in front: their
+        # X-Forwarded-* headers are trusted that many hops deep, so rate limits see clients.
+        "PROXY_HOPS": int(os.environ.get("PROXY_HOPS", "0")),
+        # Compressed in the app so a portal without a proxy is still light on a phone;
+        # behind nginx, its own gzip may take over (COMPRESS_REGISTER=0).
+        "COMPRESS_REGISTER": _bool("COMPRESS_REGISTER", True),
+        "COMPRESS_ALGORITHM": ["br", "gzip"],
+        "COMPRESS_MIN_SIZE": 600,
+        "COMPRESS_BR_LEVEL": 5,
+        "COMPRESS_MIMETYPES": ["text/html", "text/css", "text/javascript", "application/javascript",
+                               "application/json", "image/svg+xml"],
     }
