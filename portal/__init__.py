@@ -27,10 +27,12 @@ def create_app(overrides: dict | None = None) -> Flask:
     register_errors(app)
     register_cli(app)
     from portal.attribution import register_attribution
+    from portal.i18n import register_i18n
     from portal.security import register_security
     from portal.static_files import register_static_versions
 
     register_security(app)
+    register_i18n(app)
     register_static_versions(app)
     register_attribution(app)
     return app
@@ -69,9 +71,12 @@ def register_templates(app: Flask) -> None:
     from portal import formatting
     from portal.htmx import is_htmx
 
-    for name in ("vn_date", "vn_time", "vn_datetime", "vn_number", "vn_money",
-                 "duration_text", "mask_phone", "mask_id_number"):
+    from flask_babel import gettext
+
+    for name in ("vn_date", "vn_time", "vn_number", "vn_money", "duration_text", "mask_phone", "mask_id_number"):
         app.jinja_env.filters[name] = getattr(formatting, name)
+    app.jinja_env.filters["vn_datetime"] = lambda value, tz, weekday=False: formatting.vn_datetime(
+        value, tz, weekday, [gettext(day) for day in formatting.WEEKDAYS])
     app.jinja_env.globals["is_htmx"] = is_htmx
 
 

@@ -2,19 +2,20 @@
 from __future__ import annotations
 
 from flask import Flask, render_template
+from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 
 from portal.htmx import is_htmx, vary_on_htmx
 
 MESSAGES = {
-    400: ("Yêu cầu không hợp lệ", "Yêu cầu gửi lên không hợp lệ. Vui lòng tải lại trang và thử lại."),
-    403: ("Không có quyền truy cập", "Bạn không có quyền thực hiện thao tác này."),
-    404: ("Không tìm thấy", "Trang hoặc nội dung bạn tìm không tồn tại."),
-    405: ("Phương thức không được phép", "Thao tác này không thực hiện được theo cách đó."),
-    409: ("Xung đột dữ liệu", "Thao tác trùng với một thao tác khác. Vui lòng tải lại trang."),
-    413: ("Tệp quá lớn", "Tệp tải lên vượt quá dung lượng cho phép."),
-    429: ("Quá nhiều yêu cầu", "Bạn thao tác quá nhanh. Vui lòng đợi một lát rồi thử lại."),
-    500: ("Lỗi hệ thống", "Đã có lỗi xảy ra. Ban Tổ chức đã được ghi nhận; vui lòng thử lại sau."),
+    400: (_l("Yêu cầu không hợp lệ"), _l("Yêu cầu gửi lên không hợp lệ. Vui lòng tải lại trang và thử lại.")),
+    403: (_l("Không có quyền truy cập"), _l("Bạn không có quyền thực hiện thao tác này.")),
+    404: (_l("Không tìm thấy"), _l("Trang hoặc nội dung bạn tìm không tồn tại.")),
+    405: (_l("Phương thức không được phép"), _l("Thao tác này không thực hiện được theo cách đó.")),
+    409: (_l("Xung đột dữ liệu"), _l("Thao tác trùng với một thao tác khác. Vui lòng tải lại trang.")),
+    413: (_l("Tệp quá lớn"), _l("Tệp tải lên vượt quá dung lượng cho phép.")),
+    429: (_l("Quá nhiều yêu cầu"), _l("Bạn thao tác quá nhanh. Vui lòng đợi một lát rồi thử lại.")),
+    500: (_l("Lỗi hệ thống"), _l("Đã có lỗi xảy ra. Ban Tổ chức đã được ghi nhận; vui lòng thử lại sau.")),
 }
 
 
@@ -40,8 +41,8 @@ def refuse(status: int, message: str):
 def register(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error):
-        return render_error(400, "Phiên làm việc đã hết hạn hoặc biểu mẫu không hợp lệ (CSRF). "
-                                 "Vui lòng tải lại trang rồi gửi lại.")
+        return render_error(400, _l("Phiên làm việc đã hết hạn hoặc biểu mẫu không hợp lệ (CSRF). "
+                                    "Vui lòng tải lại trang rồi gửi lại."))
 
     @app.errorhandler(Refusal)
     def refusal(error):

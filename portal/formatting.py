@@ -5,7 +5,12 @@ from datetime import date, datetime
 
 from portal.clock import to_local
 
-WEEKDAYS = ["Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ nhật"]
+def N_(text: str) -> str:
+    """Marks a string for the translation catalog; translated where it is shown."""
+    return text
+
+
+WEEKDAYS = [N_("Thứ Hai"), N_("Thứ Ba"), N_("Thứ Tư"), N_("Thứ Năm"), N_("Thứ Sáu"), N_("Thứ Bảy"), N_("Chủ nhật")]
 
 
 def vn_date(value: date | datetime, tz: str | None = None) -> str:
@@ -18,10 +23,12 @@ def vn_time(value: datetime, tz: str) -> str:
     return to_local(value, tz).strftime("%H:%M")
 
 
-def vn_datetime(value: datetime, tz: str, weekday: bool = False) -> str:
+def vn_datetime(value: datetime, tz: str, weekday: bool = False, names: list[str] = WEEKDAYS) -> str:
+    """08:00, 03/07/2023 (or 08:00, Thứ Hai 03/07/2023): Vietnamese formats in every language."""
     local = to_local(value, tz)
-    text = local.strftime("%H:%M, %d/%m/%Y")
-    return f"{local.strftime('%H:%M')}, {WEEKDAYS[local.weekday()]} {local.strftime('%d/%m/%Y')}" if weekday else text
+    if not weekday:
+        return local.strftime("%H:%M, %d/%m/%Y")
+    return f"{local.strftime('%H:%M')}, {names[local.weekday()]} {local.strftime('%d/%m/%Y')}"
 
 
 def vn_number(value: int | None) -> str:

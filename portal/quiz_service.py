@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
 from portal import clock, scoring
@@ -68,8 +69,8 @@ def eligibility(contestant: Contestant, contest: Contest) -> Decision:
     """The one eligibility check every view uses (after closing overdue attempts)."""
     now = clock.now()
     expire_overdue_for(contestant, contest, now)
-    facts, _ = situation(contestant, contest, now)
-    return decide(facts)
+    facts, _status = situation(contestant, contest, now)
+    return decide(facts, _)
 
 
 @dataclass
@@ -86,7 +87,7 @@ def start_attempt(contestant: Contestant, contest: Contest, source: str | None =
     now = clock.now()
     expire_overdue_for(contestant, contest, now)
     facts, status = situation(contestant, contest, now)
-    decision = decide(facts)
+    decision = decide(facts, _)
     if decision.resumes:
         return StartResult(open_attempt(contestant), decision)
     if not decision.allowed:
@@ -113,9 +114,9 @@ def start_attempt(contestant: Contestant, contest: Contest, source: str | None =
         db.session.rollback()
         existing = open_attempt(contestant)
         if existing is not None:
-            return StartResult(existing, Decision(True, "resume", "Lượt thi của bạn đã được tạo; tiếp tục lượt đó."))
-        facts, _ = situation(contestant, contest, clock.now())
-        return StartResult(None, decide(facts))
+            return StartResult(existing, Decision(True, "resume", _("Lượt thi của bạn đã được tạo; tiếp tục lượt đó.")))
+        facts, _status = situation(contestant, contest, clock.now())
+        return StartResult(None, decide(facts, _))
     return StartResult(attempt, decision, created=True)
 
 
@@ -181,19 +182,23 @@ def expire_all_overdue(contest: Contest, now: datetime | None = None) -> int:
     return sum(1 for attempt in overdue if expire_if_overdue(attempt, contest, now))
 
 
-TIME_UP = ("Đã hết thời gian làm bài; thao tác này không được ghi nhận. "
-           "Bài thi đã được đóng với các câu trả lời đã lưu trước đó.")
-CLOSED = "Lượt thi này đã được nộp; không thể thay đổi."
+def _time_up() -> str:
+    return _("Đã hết thời gian làm bài; thao tác này không được ghi nhận. "
+             "Bài thi đã được đóng với các câu trả lời đã lưu trước đó.")
+
+
+def _closed() -> str:
+    return _("Lượt thi này đã được nộp; không thể thay đổi.")
 
 
 def _ensure_writable(attempt: Attempt, contest: Contest, now: datetime) -> None:
     if attempt.status == "expired":
-        raise QuizRefusal(409, TIME_UP)
+        raise QuizRefusal(409, _time_up())
     if attempt.status != "in_progress":
-        raise QuizRefusal(409, CLOSED)
+        raise QuizRefusal(409, _closed())
     if not scoring.accepts_at(attempt.deadline_at, contest.grace_seconds, now):
         expire_if_overdue(attempt, contest, now)
-        raise QuizRefusal(409, TIME_UP)
+        raise QuizRefusal(409, _time_up())
 
 
 def _lock_open(attempt: Attempt) -> None:
@@ -204,7 +209,7 @@ def _lock_open(attempt: Attempt) -> None:
         .values(status="in_progress").execution_options(synchronize_session=False))
     if result.rowcount != 1:
         db.session.rollback()
-        raise QuizRefusal(409, CLOSED)
+        raise QuizRefusal(409, _closed())
 
 
 def item_at(attempt: Attempt, position: int) -> AttemptItem | None:
@@ -217,14 +222,14 @@ def save_answer(attempt: Attempt, contest: Contest, position: int, raw_choice: s
     now = clock.now()
     item = item_at(attempt, position)
     if item is None:
-        raise QuizRefusal(404, "Câu hỏi này không thuộc lượt thi của bạn.")
+        raise QuizRefusal(404, _("Câu hỏi này không thuộc lượt thi của bạn."))
     _ensure_writable(attempt, contest, now)
     try:
         choice_id = int(raw_choice or "")
     except ValueError:
-        raise QuizRefusal(400, "Vui lòng chọn một phương án.") from None
+        raise QuizRefusal(400, _("Vui lòng chọn một phương án.")) from None
     if choice_id not in item.choice_order:
-        raise QuizRefusal(400, "Phương án đã chọn không thuộc câu hỏi này.")
+        raise QuizRefusal(400, _("Phương án đã chọn không thuộc câu hỏi này."))
     _lock_open(attempt)
     db.session.execute(sa.update(AttemptItem).where(AttemptItem.id == item.id)
                        .values(chosen_choice_id=choice_id, answered_at=now)
@@ -237,11 +242,12 @@ def save_answer(attempt: Attempt, contest: Contest, position: int, raw_choice: s
 def save_prediction(attempt: Attempt, contest: Contest, raw: str | None) -> int:
     now = clock.now()
     if contest.prediction == "none":
-        raise QuizRefusal(404, "Cuộc thi này không có câu hỏi phụ.")
+        raise QuizRefusal(404, _("Cuộc thi này không có câu hỏi phụ."))
     _ensure_writable(attempt, contest, now)
     text = (raw or "").strip().replace(".", "").replace(",", "").replace(" ", "")
     if not text.isdigit() or len(text) > 12 or int(text) > contest.prediction_max:
-        raise QuizRefusal(400, f"Dự đoán phải là một số nguyên từ 0 đến {contest.prediction_max:,}.".replace(",", "."))
+        raise QuizRefusal(400, _("Dự đoán phải là một số nguyên từ 0 đến %(max)s.",
+                                 max=f"{contest.prediction_max:,}".replace(",", ".")))
     value = int(text)
     _lock_open(attempt)
     db.session.execute(sa.update(Attempt).where(Attempt.id == attempt.id).values(prediction=value)
@@ -255,7 +261,7 @@ def submit(attempt: Attempt, contest: Contest) -> Attempt:
     now = clock.now()
     _ensure_writable(attempt, contest, now)
     if not _close(attempt, contest, "submitted", now):
-        raise QuizRefusal(409, CLOSED)
+        raise QuizRefusal(409, _closed())
     return attempt
 
 

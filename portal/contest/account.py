@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import flash, make_response, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
 from flask_login import login_user, logout_user
 from sqlalchemy.exc import IntegrityError
 
@@ -33,7 +34,7 @@ def unit_choices(contest, block_key: str | None) -> dict[str, list]:
 def _register_form(contest) -> RegisterForm:
     this_year = clock.to_local(clock.now(), contest.timezone).year
     form = RegisterForm(contest=contest, this_year=this_year)
-    form.block.choices = [("", "Tất cả các khối")] + [(b.key, b.name) for b in contest.blocks]
+    form.block.choices = [("", _("Tất cả các khối"))] + [(b.key, b.name) for b in contest.blocks]
     form.unit_id.choices = unit_choices(contest, form.block.data or None)
     return form
 
@@ -57,12 +58,12 @@ def register():
     if form.validate_on_submit():
         unit = db.session.get(Unit, form.unit_id.data)
         if unit is None or unit.contest_id != contest.id or not unit.active:
-            form.unit_id.errors.append("Chọn một đơn vị trong danh sách.")
+            form.unit_id.errors.append(_("Chọn một đơn vị trong danh sách."))
         elif _create_contestant(contest, form, unit):
-            flash("Đăng ký thành công. Chúc bạn thi tốt!", "success")
+            flash(_("Đăng ký thành công. Chúc bạn thi tốt!"), "success")
             return redirect(url_for("contest.index"))
         else:
-            form.phone.errors.append("Số điện thoại này đã được đăng ký. Vui lòng đăng nhập.")
+            form.phone.errors.append(_("Số điện thoại này đã được đăng ký. Vui lòng đăng nhập."))
     status = 422 if request.method == "POST" else 200
     return render_template("contest/register.html", form=form), status
 
@@ -100,7 +101,7 @@ def login():
         person = db.session.scalar(sa.select(Contestant).where(
             Contestant.contest_id == contest.id, Contestant.phone == form.phone.data))
         if person is None or not person.is_active or not person.check_password(form.password.data):
-            form.password.errors.append("Số điện thoại hoặc mật khẩu không đúng.")
+            form.password.errors.append(_("Số điện thoại hoặc mật khẩu không đúng."))
             return render_template("contest/login.html", form=form), 401
         session.clear()  # a fresh session at login: no fixation
         login_user(person)
@@ -114,7 +115,7 @@ def logout():
     if EmptyForm().validate_on_submit():
         logout_user()
         session.clear()
-        flash("Bạn đã đăng xuất.", "info")
+        flash(_("Bạn đã đăng xuất."), "info")
     return redirect(url_for("contest.index"))
 
 
@@ -166,7 +167,7 @@ def public_consent():
     person.public_consent = give
     person.public_consent_at = clock.now() if give else None
     db.session.commit()
-    flash("Đã cập nhật lựa chọn hiển thị trên bảng xếp hạng công khai.", "success")
+    flash(_("Đã cập nhật lựa chọn hiển thị trên bảng xếp hạng công khai."), "success")
     return redirect(url_for("contest.me"), code=303)
 
 
@@ -177,7 +178,7 @@ def request_deletion():
 
     if EmptyForm().validate_on_submit() and request.form.get("confirm") == "yes":
         ask(current_contestant())
-        flash("Đã ghi nhận yêu cầu xóa dữ liệu cá nhân. Ban Tổ chức sẽ xử lý và thông báo cho bạn.", "success")
+        flash(_("Đã ghi nhận yêu cầu xóa dữ liệu cá nhân. Ban Tổ chức sẽ xử lý và thông báo cho bạn."), "success")
     else:
-        flash("Hãy đánh dấu ô xác nhận trước khi gửi yêu cầu xóa.", "error")
+        flash(_("Hãy đánh dấu ô xác nhận trước khi gửi yêu cầu xóa."), "error")
     return redirect(url_for("contest.me"), code=303)

@@ -4,6 +4,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, IntegerField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length, Optional, ValidationError
@@ -24,28 +26,28 @@ class PhoneMixin:
     def validate_phone(self, field):
         normalized = normalize_phone(field.data)
         if normalized is None:
-            raise ValidationError("Số điện thoại di động không hợp lệ. Nhập dạng 0912345678 hoặc +84912345678.")
+            raise ValidationError(_("Số điện thoại di động không hợp lệ. Nhập dạng 0912345678 hoặc +84912345678."))
         field.data = normalized
 
 
 class RegisterForm(PhoneMixin, FlaskForm):
-    full_name = StringField("Họ và tên", filters=[nfc], validators=[
-        DataRequired("Nhập họ và tên."), Length(min=2, max=120, message="Họ và tên từ 2 đến 120 ký tự.")])
-    phone = StringField("Số điện thoại di động", validators=[DataRequired("Nhập số điện thoại."), Length(max=20)])
-    password = PasswordField("Mật khẩu", validators=[
-        DataRequired("Nhập mật khẩu."), Length(min=8, max=128, message="Mật khẩu từ 8 đến 128 ký tự.")])
-    password2 = PasswordField("Nhập lại mật khẩu", validators=[
-        DataRequired("Nhập lại mật khẩu."), EqualTo("password", "Hai lần nhập mật khẩu không khớp.")])
-    birth_year = IntegerField("Năm sinh", validators=[InputRequired("Nhập năm sinh (4 chữ số).")])
-    block = SelectField("Khối", choices=[], validate_choice=False, validators=[Optional()])
-    unit_id = SelectField("Đơn vị", coerce=int, choices=[], validate_choice=False,
-                          validators=[InputRequired("Chọn đơn vị của bạn.")])
-    id_number = StringField("Số căn cước công dân (12 chữ số)", validators=[Optional(), Length(max=12)])
-    email = EmailField("Thư điện tử", validators=[Optional(), Email("Địa chỉ thư điện tử không hợp lệ."), Length(max=254)])
-    consent = BooleanField("Tôi đồng ý để Ban Tổ chức xử lý các thông tin trên cho việc tổ chức cuộc thi và trao giải.",
-                           validators=[DataRequired("Cần đồng ý để tham gia cuộc thi.")])
-    public_consent = BooleanField("Tôi đồng ý hiển thị họ tên và đơn vị của tôi trên bảng xếp hạng công khai (không bắt buộc).")
-    guardian = BooleanField("Tôi là cha, mẹ hoặc người giám hộ và đồng ý cho người dưới 16 tuổi này tham gia.")
+    full_name = StringField(_l("Họ và tên"), filters=[nfc], validators=[
+        DataRequired(_l("Nhập họ và tên.")), Length(min=2, max=120, message=_l("Họ và tên từ 2 đến 120 ký tự."))])
+    phone = StringField(_l("Số điện thoại di động"), validators=[DataRequired(_l("Nhập số điện thoại.")), Length(max=20)])
+    password = PasswordField(_l("Mật khẩu"), validators=[
+        DataRequired(_l("Nhập mật khẩu.")), Length(min=8, max=128, message=_l("Mật khẩu từ 8 đến 128 ký tự."))])
+    password2 = PasswordField(_l("Nhập lại mật khẩu"), validators=[
+        DataRequired(_l("Nhập lại mật khẩu.")), EqualTo("password", _l("Hai lần nhập mật khẩu không khớp."))])
+    birth_year = IntegerField(_l("Năm sinh"), validators=[InputRequired(_l("Nhập năm sinh (4 chữ số)."))])
+    block = SelectField(_l("Khối"), choices=[], validate_choice=False, validators=[Optional()])
+    unit_id = SelectField(_l("Đơn vị"), coerce=int, choices=[], validate_choice=False,
+                          validators=[InputRequired(_l("Chọn đơn vị của bạn."))])
+    id_number = StringField(_l("Số căn cước công dân (12 chữ số)"), validators=[Optional(), Length(max=12)])
+    email = EmailField(_l("Thư điện tử"), validators=[Optional(), Email(_l("Địa chỉ thư điện tử không hợp lệ.")), Length(max=254)])
+    consent = BooleanField(_l("Tôi đồng ý để Ban Tổ chức xử lý các thông tin trên cho việc tổ chức cuộc thi và trao giải."),
+                           validators=[DataRequired(_l("Cần đồng ý để tham gia cuộc thi."))])
+    public_consent = BooleanField(_l("Tôi đồng ý hiển thị họ tên và đơn vị của tôi trên bảng xếp hạng công khai (không bắt buộc)."))
+    guardian = BooleanField(_l("Tôi là cha, mẹ hoặc người giám hộ và đồng ý cho người dưới 16 tuổi này tham gia."))
 
     def __init__(self, *args, contest=None, this_year=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -53,18 +55,18 @@ class RegisterForm(PhoneMixin, FlaskForm):
 
     def validate_full_name(self, field):
         if CONTROL_RE.search(field.data or "") or not NAME_RE.match(field.data or ""):
-            raise ValidationError("Họ và tên chỉ gồm chữ cái (có dấu), dấu cách, dấu gạch nối.")
+            raise ValidationError(_("Họ và tên chỉ gồm chữ cái (có dấu), dấu cách, dấu gạch nối."))
 
     def validate_birth_year(self, field):
         low = self.contest.min_birth_year if self.contest else 1900
         high = (self.this_year or 2100) - 6
         if field.data is None or not low <= field.data <= high:
-            raise ValidationError(f"Năm sinh phải từ {low} đến {high}.")
+            raise ValidationError(_("Năm sinh phải từ %(low)s đến %(high)s.", low=low, high=high))
 
     def validate_id_number(self, field):
         if self.contest is not None and self.contest.ask_id_number:
             if not field.data or not re.fullmatch(r"\d{12}", field.data.strip()):
-                raise ValidationError("Số căn cước công dân gồm đúng 12 chữ số.")
+                raise ValidationError(_("Số căn cước công dân gồm đúng 12 chữ số."))
             field.data = field.data.strip()
         else:
             field.data = None
@@ -75,12 +77,12 @@ class RegisterForm(PhoneMixin, FlaskForm):
 
     def validate_guardian(self, field):
         if self.birth_year.data and self.this_year and self.this_year - self.birth_year.data < 16 and not field.data:
-            raise ValidationError("Người dưới 16 tuổi cần cha, mẹ hoặc người giám hộ xác nhận đồng ý.")
+            raise ValidationError(_("Người dưới 16 tuổi cần cha, mẹ hoặc người giám hộ xác nhận đồng ý."))
 
 
 class LoginForm(PhoneMixin, FlaskForm):
-    phone = StringField("Số điện thoại di động", validators=[DataRequired("Nhập số điện thoại."), Length(max=20)])
-    password = PasswordField("Mật khẩu", validators=[DataRequired("Nhập mật khẩu."), Length(max=128)])
+    phone = StringField(_l("Số điện thoại di động"), validators=[DataRequired(_l("Nhập số điện thoại.")), Length(max=20)])
+    password = PasswordField(_l("Mật khẩu"), validators=[DataRequired(_l("Nhập mật khẩu.")), Length(max=128)])
 
 
 class AnswerForm(FlaskForm):
@@ -88,7 +90,7 @@ class AnswerForm(FlaskForm):
 
 
 class PredictionForm(FlaskForm):
-    prediction = StringField("Dự đoán của bạn", validators=[Optional(), Length(max=20)])
+    prediction = StringField(_l("Dự đoán của bạn"), validators=[Optional(), Length(max=20)])
 
 
 class EmptyForm(FlaskForm):

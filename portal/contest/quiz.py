@@ -3,6 +3,7 @@ submit, result. Every step is a plain form and a redirect; htmx swaps fragments.
 from __future__ import annotations
 
 from flask import abort, flash, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 
 from portal import clock
 from portal.attribution import current_source
@@ -54,7 +55,7 @@ def quiz_home():
 def quiz_start():
     contest = portal_contest_or_404()
     if not EmptyForm().validate_on_submit():
-        refuse(400, "Biểu mẫu không hợp lệ.")
+        refuse(400, _("Biểu mẫu không hợp lệ."))
     result = start_attempt(current_contestant(), contest, source=current_source())
     if result.attempt is None:
         return render_template("contest/quiz_start.html", decision=result.decision, form=EmptyForm()), 409
@@ -114,7 +115,7 @@ def _after_answer(attempt: Attempt, contest, position: int) -> str:
 def answer(attempt_id: int, position: int):
     attempt, contest = _own_attempt(attempt_id)
     if not AnswerForm().validate_on_submit():
-        refuse(400, "Biểu mẫu không hợp lệ.")
+        refuse(400, _("Biểu mẫu không hợp lệ."))
     try:
         save_answer(attempt, contest, position, request.form.get("choice"))
     except QuizRefusal as refusal:
@@ -156,7 +157,7 @@ def prediction(attempt_id: int):
     error = None
     if request.method == "POST":
         if not form.validate_on_submit():
-            refuse(400, "Biểu mẫu không hợp lệ.")
+            refuse(400, _("Biểu mẫu không hợp lệ."))
         try:
             save_prediction(attempt, contest, form.prediction.data)
         except QuizRefusal as refusal:
@@ -189,12 +190,12 @@ def attempt_review(attempt_id: int):
 def attempt_submit(attempt_id: int):
     attempt, contest = _own_attempt(attempt_id)
     if not EmptyForm().validate_on_submit():
-        refuse(400, "Biểu mẫu không hợp lệ.")
+        refuse(400, _("Biểu mẫu không hợp lệ."))
     try:
         submit(attempt, contest)
     except QuizRefusal as refusal:
         refuse(refusal.status, refusal.message)
-    flash("Bài thi đã được nộp.", "success")
+    flash(_("Bài thi đã được nộp."), "success")
     target = url_for("contest.attempt_result", attempt_id=attempt.id)
     if is_htmx():
         response = make_response("", 204)

@@ -11,7 +11,8 @@
   var endsAt = performance.now() + Number(timer.getAttribute("data-remaining-ms"));
   var announced = {};
   var submitted = false;
-  var MARKS = [[120000, "Còn 2 phút."], [30000, "Còn 30 giây."]];
+  // The words come from the page, in the contestant's language.
+  var MARKS = [[120000, timer.getAttribute("data-say-2min")], [30000, timer.getAttribute("data-say-30s")]];
 
   function pad(n) { return (n < 10 ? "0" : "") + n; }
 
@@ -28,7 +29,7 @@
     });
     if (left <= 0 && !submitted && form) {
       submitted = true;
-      announceEl.textContent = "Hết giờ. Bài đang được nộp.";
+      announceEl.textContent = timer.getAttribute("data-say-end");
       form.submit();
       return;
     }
