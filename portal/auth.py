@@ -62,7 +62,9 @@ def register_staff_idle_timeout(app) -> None:
 
     @app.before_request
     def expire_idle_staff():
-        if current_staff() is None:
+        # Public, cached responses (banner, static files) must never touch the session,
+        # and viewing them is not staff activity.
+        if request.path.startswith(("/embed", "/static", "/api/")) or current_staff() is None:
             return None
         now = int(clock.now().timestamp())
         seen = session.get("staff_seen")

@@ -98,17 +98,18 @@ def create_admin(username: str, password: str, role: str) -> None:
 @click.option("--dates", type=click.Choice(["today", "original"]), default="today",
               help="today: tuần 1 đang mở hôm nay; original: 03/07–30/07/2023")
 @click.option("--if-empty", is_flag=True, help="chỉ tạo khi cơ sở dữ liệu chưa có cuộc thi nào")
-def seed_demo_command(dates: str, if_empty: bool) -> None:
+@click.option("--no-activity", is_flag=True, help="không tạo thí sinh và lượt thi mẫu")
+def seed_demo_command(dates: str, if_empty: bool, no_activity: bool) -> None:
     """The Lạng Sơn 2023 demo contest, its units and a 200-question bank."""
     from portal import demo
 
     if if_empty and not demo.database_is_empty():
         click.echo("Đã có dữ liệu, bỏ qua tạo dữ liệu mẫu.")
     else:
-        result = demo.seed_demo(dates=dates)
+        result = demo.seed_demo(dates=dates, activity=not no_activity)
         contest = result["contest"]
         click.echo(f"{'Đã tạo' if result['created'] else 'Đã cập nhật'} cuộc thi mẫu {contest.slug}; "
-                   f"nhập {result['imported']} câu hỏi mới.")
+                   f"nhập {result['imported']} câu hỏi mới; {result['sample_attempts']} lượt thi mẫu.")
     username = os.environ.get("DEMO_ADMIN_USER", "bantochuc")
     password = os.environ.get("DEMO_ADMIN_PASSWORD", "langson-2023")
     if demo.ensure_demo_staff(username, password):

@@ -174,7 +174,7 @@ def _check_lists(data: dict, problems: list[str]) -> tuple[list[str], list[str]]
         problems.append("embed_origins: phải là danh sách (must be a list)")
         origins = []
     for i, origin in enumerate(origins):
-        if not isinstance(origin, str) or not ORIGIN_RE.match(origin):
+        if not isinstance(origin, str) or not ORIGIN_RE.fullmatch(origin):
             problems.append(f"embed_origins[{i}]: không phải nguồn hợp lệ như https://*.langson.gov.vn")
     return tiebreak, [o for o in origins if isinstance(o, str)]
 
@@ -253,7 +253,7 @@ def validate_contest(data: dict) -> ContestSpec:
     for extra in sorted(set(data) - KNOWN_TOP):
         problems.append(f"{extra}: khóa không được hỗ trợ (unknown key)")
     slug = data.get("slug")
-    if not isinstance(slug, str) or not SLUG_RE.match(slug):
+    if not isinstance(slug, str) or not SLUG_RE.fullmatch(slug):
         problems.append("slug: bắt buộc, chữ thường không dấu, số và dấu gạch ngang")
     settings = _check_scalars(data, problems)
     tiebreak, origins = _check_lists(data, problems)
@@ -277,7 +277,7 @@ def validate_contest(data: dict) -> ContestSpec:
     blocks = _check_named_list(problems, "blocks", data.get("blocks"), {"key": str, "name": str})
     block_keys = [b["key"] for b in blocks]
     for i, key in enumerate(block_keys):
-        if key and not KEY_RE.match(key):
+        if key and not KEY_RE.fullmatch(key):
             problems.append(f"blocks[{i}].key: chỉ gồm chữ thường, số, - và _")
     for key in sorted({k for k in block_keys if k and block_keys.count(k) > 1}):
         problems.append(f"blocks: khóa khối '{key}' bị trùng")

@@ -56,13 +56,17 @@ class LiveServer:
 
 
 def start_live_server(tmp_dir: Path, extra_env: dict | None = None, database_url: str | None = None,
-                      gunicorn_workers: int = 0) -> LiveServer:
-    """Migrate, seed the demo and serve: Flask's server, or gunicorn with N workers."""
+                      gunicorn_workers: int = 0, prepare: bool = True, activity: bool = True) -> LiveServer:
+    """Migrate, seed the demo and serve: Flask's server, or gunicorn with N workers. A second
+    instance on a database another one prepared passes prepare=False (seeding twice would
+    add to the demo, not leave it as it is)."""
     port = free_port()
     env = dict(os.environ, DATABASE_URL=database_url or f"sqlite:///{tmp_dir / 'live.db'}",
-               SECRET_KEY="live-test", RATELIMIT_ENABLED="false", FLASK_DEBUG="0", **(extra_env or {}))
+               SECRET_KEY="live-test", RATELIMIT_ENABLED="false", FLASK_DEBUG="0")
+    env.update(extra_env or {})  # may override the defaults above (e.g. turn rate limits on)
     env.pop("TEST_DATABASE_URL", None)
-    for args in (["db", "upgrade"], ["seed-demo"]):
+    seed = ["seed-demo"] if activity else ["seed-demo", "--no-activity"]  # sample participants or none
+    for args in (["db", "upgrade"], seed) if prepare else ():
         done = subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", *args], cwd=ROOT,
                               env=env, capture_output=True, text=True, timeout=120)
         assert done.returncode == 0, done.stderr

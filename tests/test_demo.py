@@ -48,3 +48,20 @@ def test_demo_bank_files_are_complete_and_sourced():
         assert all(row["source"].strip() for row in rows), f"round {number} has a question without source"
         letters = Counter(row["answer"] for row in rows)
         assert set(letters) == set("ABCD") and max(letters.values()) <= 16
+
+
+def test_sample_participation_is_added_once_and_scored_like_real_attempts(runner, ctx, clock):
+    from portal.models import Attempt, AttemptItem, Contestant
+    from portal.scoring import score
+
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    attempts = db.session.scalars(sa.select(Attempt)).all()
+    people = db.session.scalar(sa.select(sa.func.count()).select_from(Contestant))
+    assert people == 160 and len(attempts) >= people
+    assert all(a.started_at < clock.current and a.status == "submitted" for a in attempts)
+    sample = attempts[0]
+    pairs = [(i.chosen_choice_id, next(c.id for c in i.question.choices if c.is_correct)) for i in sample.items]
+    assert sample.score == score(pairs) and len(sample.items) == 10
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Attempt)) == len(attempts)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(AttemptItem)) == 10 * len(attempts)

@@ -107,7 +107,7 @@ def test_no_acknowledged_answer_is_lost_under_faults(tmp_path):
     require_or_skip(shutil.which("pg_ctlcluster") is not None and os.geteuid() == 0,
                     "restarting PostgreSQL needs pg_ctlcluster and root")
     with fresh_database("portal_faults") as url:
-        server = start_live_server(tmp_path, database_url=url, gunicorn_workers=3)
+        server = start_live_server(tmp_path, database_url=url, gunicorn_workers=3, activity=False)
         journal = Journal()
         try:
             with ThreadPoolExecutor(max_workers=16) as pool:

@@ -26,8 +26,9 @@ def relay_rounds(spec, instant: datetime) -> None:
         data["opens_at"], data["closes_at"] = window.opens_at, window.closes_at
 
 
-def seed_demo(dates: str = "today", actor: str = "cli:seed-demo") -> dict:
-    """Create or update the demo contest; import each round's questions once; return counts."""
+def seed_demo(dates: str = "today", actor: str = "cli:seed-demo", activity: bool = True) -> dict:
+    """Create or update the demo contest; import each round's questions once; add sample
+    participation in round 1 once (when it is open now); return counts."""
     spec = parse_contest_file(CONTEST_FILE.read_text(encoding="utf-8"))
     if dates == "today":
         relay_rounds(spec, clock.now())
@@ -43,7 +44,12 @@ def seed_demo(dates: str = "today", actor: str = "cli:seed-demo") -> dict:
         if not report.ok:
             raise ValueError(f"{path.name}: {report.errors[:5]}")
         imported += save_questions(contest, report, actor, path.name)
-    return {"contest": contest, "created": created, "imported": imported}
+    attempts = 0
+    if activity and dates == "today":
+        from portal.demo.activity import add_activity
+
+        attempts = add_activity(contest)
+    return {"contest": contest, "created": created, "imported": imported, "sample_attempts": attempts}
 
 
 def ensure_demo_staff(username: str, password: str) -> bool:
