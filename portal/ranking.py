@@ -68,25 +68,23 @@ def _present(value) -> tuple:
 def sort_key(result: AttemptResult, tiebreak: Sequence[str], participants: int | None) -> tuple:
     """Smaller is better. The prediction only counts once the participant count is known
     (participants=None while the round is open: provisional = score and time only).
-    Exact ties fall to the earlier close, then the lower attempt id, so the order is total."""
-    parts: list[tuple] = []
+    Exact ties fall to the earlier close, then the lower attempt id, so the order is total.
+    Each part is a (missing?, value) pair laid flat, which keeps 100,000 keys small."""
+    parts: list = []
     for key in tiebreak:
         if key == "score":
-            parts.append(_present(None if result.score is None else -result.score))
+            parts += _present(None if result.score is None else -result.score)
         elif key == "duration":
-            parts.append(_present(result.duration_ms))
+            parts += _present(result.duration_ms)
         elif key == "prediction" and participants is not None:
-            parts.append(_present(prediction_error(result.prediction, participants)))
-    parts.append(_present(result.closed_at))
-    parts.append((0, result.attempt_id))
+            parts += _present(prediction_error(result.prediction, participants))
+    parts += _present(result.closed_at)
+    parts += (0, result.attempt_id)
     return tuple(parts)
 
 
-def best_attempts(results: Iterable[AttemptResult], tiebreak: Sequence[str] | None,
-                  participants: int | None) -> dict[int, AttemptResult]:
-    """Each contestant's best closed attempt; open attempts do not count. Consumes the
-    iterable once and keeps one attempt per contestant, so it can be fed a stream."""
-    keys = normalize_tiebreak(tiebreak)
+def _best_keyed(results: Iterable[AttemptResult], keys: tuple[str, ...],
+                participants: int | None) -> dict[int, tuple[tuple, AttemptResult]]:
     best: dict[int, tuple[tuple, AttemptResult]] = {}
     for result in results:
         if not result.is_closed:
@@ -95,6 +93,14 @@ def best_attempts(results: Iterable[AttemptResult], tiebreak: Sequence[str] | No
         held = best.get(result.contestant_id)
         if held is None or key < held[0]:
             best[result.contestant_id] = (key, result)
+    return best
+
+
+def best_attempts(results: Iterable[AttemptResult], tiebreak: Sequence[str] | None,
+                  participants: int | None) -> dict[int, AttemptResult]:
+    """Each contestant's best closed attempt; open attempts do not count. Consumes the
+    iterable once and keeps one attempt per contestant, so it can be fed a stream."""
+    best = _best_keyed(results, normalize_tiebreak(tiebreak), participants)
     return {cid: pair[1] for cid, pair in best.items()}
 
 
@@ -106,11 +112,12 @@ def rank_round(results: Iterable[AttemptResult], tiebreak: Sequence[str] | None,
     `unranked_for_prizes` ones keep their place but are marked not eligible."""
     keys = normalize_tiebreak(tiebreak)
     removed, unranked = frozenset(removed), frozenset(unranked_for_prizes)
-    best = best_attempts((r for r in results if r.contestant_id not in removed), keys, participants)
-    ordered = sorted(best.values(), key=lambda r: sort_key(r, keys, participants))
+    best = _best_keyed((r for r in results if r.contestant_id not in removed), keys, participants)
+    ordered = sorted(best.values(), key=lambda pair: pair[0])
+    best.clear()
     return [RankedEntry(rank=i, result=r, prediction_error=prediction_error(r.prediction, participants),
                         eligible=r.contestant_id not in unranked)
-            for i, r in enumerate(ordered, start=1)]
+            for i, (_, r) in enumerate(ordered, start=1)]
 
 
 # What each part of sort_key means, for telling a contestant why an attempt counts.
@@ -148,12 +155,14 @@ def best_attempt_with_reason(attempts: Iterable, tiebreak: Sequence[str] | None,
         return scored[0][1], "lượt thi duy nhất đã nộp trong tuần"
     names = _key_names(keys, participants)
     first, second = scored[0][0], scored[1][0]
-    index = next(i for i, (a, b) in enumerate(zip(first, second)) if a != b)
+    index = next(i for i, (a, b) in enumerate(zip(first, second)) if a != b) // 2  # two slots a part
     if names[index] == "attempt_id":  # identical down to the second: same close instant
         return scored[0][1], "kết quả như nhau, lượt thi ghi nhận trước"
     reason = _KEY_TEXT[names[index]][1]
     if index:
-        reason = "cùng " + " và ".join(_KEY_TEXT[n][0] for n in names[:index]) + ", " + reason
+        same = [_KEY_TEXT[n][0] for n in names[:index]]
+        same_text = same[0] if len(same) == 1 else ", ".join(same[:-1]) + " và " + same[-1]
+        reason = f"cùng {same_text}, {reason}"
     return scored[0][1], reason
 
 
@@ -260,21 +269,46 @@ def _field(value) -> str:
         return ""
     if isinstance(value, bool):
         return "1" if value else "0"
+    if isinstance(value, int):
+        return str(value)
     return unicodedata.normalize("NFC", str(value)).replace("|", "/").replace("\n", " ")
+
+
+def _header(contest_slug: str, round_number: int, participants: int | None) -> str:
+    return "|".join([CHECKSUM_VERSION, _field(contest_slug), str(round_number), _field(participants)]) + "\n"
+
+
+def _line(row: ChecksumRow) -> str:
+    return "|".join([_field(row.rank), _field(row.contestant_id), _field(row.attempt_id), _field(row.score),
+                     _field(row.duration_ms), _field(row.prediction), _field(row.prediction_error),
+                     _field(row.eligible), _field(row.prize_name), _field(row.prize_amount)]) + "\n"
 
 
 def checksum_lines(contest_slug: str, round_number: int, participants: int | None,
                    rows: Iterable[ChecksumRow]) -> Iterator[str]:
     """The canonical text the checksum is the SHA-256 of (UTF-8): one header line, then
     one line per row in rank order, fields joined by "|", empty for a missing value."""
-    yield "|".join([CHECKSUM_VERSION, _field(contest_slug), str(round_number), _field(participants)]) + "\n"
+    yield _header(contest_slug, round_number, participants)
     for row in rows:
-        yield "|".join(_field(getattr(row, name)) for name in ChecksumRow.__slots__) + "\n"
+        yield _line(row)
+
+
+class RankingDigest:
+    """The checksum built row by row, so a long ranking is never held just to hash it."""
+
+    def __init__(self, contest_slug: str, round_number: int, participants: int | None):
+        self._sha = hashlib.sha256(_header(contest_slug, round_number, participants).encode("utf-8"))
+
+    def add(self, row: ChecksumRow) -> None:
+        self._sha.update(_line(row).encode("utf-8"))
+
+    def hexdigest(self) -> str:
+        return self._sha.hexdigest()
 
 
 def ranking_checksum(contest_slug: str, round_number: int, participants: int | None,
                      rows: Iterable[ChecksumRow]) -> str:
-    digest = hashlib.sha256()
-    for line in checksum_lines(contest_slug, round_number, participants, rows):
-        digest.update(line.encode("utf-8"))
+    digest = RankingDigest(contest_slug, round_number, participants)
+    for row in rows:
+        digest.add(row)
     return digest.hexdigest()
