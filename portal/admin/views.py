@@ -1,34 +1,106 @@
-"""The moderators' view under /admin, guarded once for the whole blueprint."""
+"""The moderators' view under /admin, guarded once for the whole blueprint. Each task has
+its own module (imported at the end), all registered on this blueprint and its guard."""
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import (Blueprint, current_app, flash, redirect, render_template, request, session,
+                   url_for)
 from flask_login import login_user, logout_user
 
 from portal import audit, clock
 from portal.admin.forms import EmptyForm, StaffLoginForm
 from portal.auth import current_staff, safe_next
-from portal.contests import portal_contest, round_status
+from portal.errors import render_error
 from portal.extensions import db
+from portal.htmx import is_htmx, vary_on_htmx
+from portal.models import Staff
 from portal.rate_limits import limit
-from portal.models import Attempt, Contestant, Question, Staff
-from portal.stats import round_counts
 
 bp = Blueprint("admin", __name__)
 PUBLIC_ENDPOINTS = {"admin.login"}
 
+# The admin area's sections: (endpoint, label, admins only). The section of a page is
+# the module its view lives in, so a new page in a module lights up the right tab.
+NAV = [
+    ("admin.dashboard", "Bảng điều khiển", False),
+    ("admin.settings", "Cài đặt cuộc thi", False),
+    ("admin.questions", "Ngân hàng câu hỏi", False),
+    ("admin.contestants", "Thí sinh", False),
+    ("admin.results_overview", "Kết quả", False),
+    ("admin.units", "Đơn vị", False),
+    ("admin.audit_log", "Nhật ký", False),
+    ("admin.embed_code", "Mã nhúng", False),
+    ("admin.staff_list", "Tài khoản Ban Tổ chức", True),
+]
+
+
+def admin_only(view):
+    """Mark a view as for admins (role 'admin'); the blueprint's guard enforces it."""
+    view.admin_only = True
+    return view
+
 
 @bp.before_request
 def require_staff():
-    """The one guard: every /admin URL but the login page needs a staff session."""
+    """The one guard: every /admin URL but the login page needs an active staff session,
+    and views marked admin_only need an admin."""
     if request.endpoint in PUBLIC_ENDPOINTS:
         return None
-    if current_staff() is None:
-        if request.method == "GET":
+    staff = current_staff()
+    if staff is not None and not staff.active:
+        logout_user()
+        session.clear()
+        staff = None
+    if staff is None:
+        if request.method == "GET" and not is_htmx():
             return redirect(url_for("admin.login", next=request.full_path))
-        return render_template("error.html", status=403, title="Không có quyền truy cập",
-                               message="Cần đăng nhập tài khoản Ban Tổ chức."), 403
+        response = render_error(403, "Cần đăng nhập tài khoản Ban Tổ chức.")
+        if is_htmx():  # a fragment request: send the whole tab to the login page
+            response.headers["HX-Redirect"] = url_for("admin.login")
+        return response
+    view = current_app.view_functions.get(request.endpoint)
+    if getattr(view, "admin_only", False) and not staff.is_admin:
+        return render_error(403, "Chỉ tài khoản quản trị (admin) được thực hiện thao tác này.")
     return None
+
+
+@bp.context_processor
+def admin_context() -> dict:
+    staff = current_staff()
+    view = current_app.view_functions.get(request.endpoint or "")
+    module = getattr(view, "__module__", "")
+    section = next((endpoint for endpoint, _, _ in NAV
+                    if getattr(current_app.view_functions.get(endpoint), "__module__", None) == module), None)
+    nav = [(e, label) for e, label, admins in NAV
+           if staff is not None and (not admins or staff.is_admin) and e in current_app.view_functions]
+    # formdata=None: the logout button only needs a token, and an error page (e.g. 413 for
+    # an oversized upload) must render without reading the request body again.
+    return {"staff": staff, "admin_nav": nav, "admin_section": section, "logout_form": EmptyForm(formdata=None)}
+
+
+def actor() -> str:
+    """The audit log's name for the staff member making this request."""
+    return f"staff:{current_staff().username}"
+
+
+def client_ip() -> str | None:
+    return request.remote_addr
+
+
+def page_or_fragment(page: str, fragment: str, /, **context):
+    """The whole page, or only the fragment for a real htmx request; always Vary: HX-Request."""
+    html = render_template(fragment if is_htmx() else page, **context)
+    return vary_on_htmx(current_app.response_class(html))
+
+
+def arg_int(name: str, default: int | None = None) -> int | None:
+    """A positive integer query argument; anything else is the default (never a 500)."""
+    value = request.args.get(name, "")
+    return int(value) if value.isdigit() and 0 < len(value) < 12 else default
+
+
+def no_contest():
+    return render_template("admin/no_contest.html"), 404
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -57,27 +129,7 @@ def logout():
     return redirect(url_for("admin.login"))
 
 
-@bp.get("/")
-def dashboard():
-    contest = portal_contest()
-    figures = {}
-    status = None
-    if contest is not None:
-        status = round_status(contest)
-        figures["contestants"] = db.session.scalar(
-            sa.select(sa.func.count()).select_from(Contestant).where(Contestant.contest_id == contest.id))
-        figures["questions"] = db.session.execute(
-            sa.select(Question.round_id, sa.func.count()).where(Question.active.is_(True))
-            .group_by(Question.round_id)).all()
-        figures["attempts"] = db.session.scalar(
-            sa.select(sa.func.count()).select_from(Attempt).where(
-                Attempt.round_id.in_([r.id for r in contest.rounds])))
-        if status.round is not None:
-            figures["round"] = round_counts(status.round)
-    questions_per_round = dict(figures.get("questions", []))
-    return render_template("admin/dashboard.html", status=status, figures=figures,
-                           questions_per_round=questions_per_round, logout_form=EmptyForm())
-
-
 # Routes kept in their own modules, registered on this blueprint (and behind its guard).
+from portal.admin import (audit_log, contestants, dashboard, questions, results,  # noqa: E402,F401
+                          settings, staff, units)
 from portal.admin import embed_code  # noqa: E402,F401

@@ -41,6 +41,7 @@ class Attempt(db.Model):
         sa.UniqueConstraint("contestant_id", "local_day", "day_seq"),
         sa.Index("ix_attempt_round_status", "round_id", "status"),
         sa.Index("ix_attempt_contestant_round", "contestant_id", "round_id"),
+        sa.Index("ix_attempt_round_day", "round_id", "local_day"),
         sa.CheckConstraint("day_seq > 0", name="day_seq_positive"),
         sa.CheckConstraint(
             "status IN ('in_progress', 'submitted', 'expired')", name="status"),

@@ -52,6 +52,8 @@ class Contestant(PasswordMixin, UserMixin, db.Model):
 
     __table_args__ = (
         sa.UniqueConstraint("contest_id", "phone"),
+        sa.Index("ix_contestant_contest_status", "contest_id", "status"),
+        sa.Index("ix_contestant_contest_order", "contest_id", "id"),
         sa.CheckConstraint(
             "status IN ('active', 'ineligible', 'disqualified', 'closed')", name="status"),
     )
