@@ -51,9 +51,14 @@ def from_env() -> dict:
     production = os.environ.get("PORTAL_ENV", "development") == "production"
     engine_options = {"pool_pre_ping": True}
     if url.startswith("postgresql"):
+        # A gthread worker runs GUNICORN_THREADS requests at once and each holds at most
+        # one connection, so that many (plus a little slack for CLI-style code paths) is
+        # all a worker can use; more would only eat into PostgreSQL's max_connections,
+        # which several instances share (docs/deploy.md has the arithmetic).
+        threads = os.environ.get("GUNICORN_THREADS", "4")
         engine_options.update(
-            pool_size=int(os.environ.get("DB_POOL_SIZE", "5")),
-            max_overflow=int(os.environ.get("DB_MAX_OVERFLOW", "5")),
+            pool_size=int(os.environ.get("DB_POOL_SIZE", threads)),
+            max_overflow=int(os.environ.get("DB_MAX_OVERFLOW", "2")),
             pool_recycle=1800,
         )
     return _rate_limits() | {

@@ -8,6 +8,8 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from portal import clock, scoring
 from portal.contests import round_status
@@ -121,11 +123,31 @@ def start_attempt(contestant: Contestant, contest: Contest, source: str | None =
 
 
 def attempt_for(contestant: Contestant, attempt_id: int) -> Attempt | None:
-    """Only the contestant's own attempt; anyone else's is 'not found'."""
-    attempt = db.session.get(Attempt, attempt_id)
-    if attempt is None or attempt.contestant_id != contestant.id:
-        return None
-    return attempt
+    """Only the contestant's own attempt; anyone else's is 'not found'. Its round and items
+    come in the same query: every quiz page needs them, and one round trip instead of three
+    is most of what an answer costs (see docs/performance.md)."""
+    return db.session.scalars(
+        sa.select(Attempt).where(Attempt.id == attempt_id, Attempt.contestant_id == contestant.id)
+        .options(joinedload(Attempt.round), joinedload(Attempt.items))).unique().one_or_none()
+
+
+def question_with_choices(question_id: int) -> Question:
+    """A drawn question and its choices in one query (the question page shows both)."""
+    return db.session.scalars(sa.select(Question).where(Question.id == question_id)
+                              .options(joinedload(Question.choices))).unique().one()
+
+
+def _commit_keeping_loaded() -> None:
+    """Commit without expiring what this request has loaded. The writers below use Core
+    UPDATEs and set the values they wrote on the loaded objects themselves, so reloading
+    the attempt, its items and the contest after the commit (three queries) would only
+    read back what we already hold; the next request reads the database afresh."""
+    session = db.session()
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = True
 
 
 def _close(attempt: Attempt, contest: Contest, status: str, closed_at: datetime) -> bool:
@@ -234,8 +256,9 @@ def save_answer(attempt: Attempt, contest: Contest, position: int, raw_choice: s
     db.session.execute(sa.update(AttemptItem).where(AttemptItem.id == item.id)
                        .values(chosen_choice_id=choice_id, answered_at=now)
                        .execution_options(synchronize_session=False))
-    db.session.commit()
-    db.session.refresh(item)
+    _commit_keeping_loaded()
+    set_committed_value(item, "chosen_choice_id", choice_id)
+    set_committed_value(item, "answered_at", now)
     return item
 
 
@@ -252,8 +275,8 @@ def save_prediction(attempt: Attempt, contest: Contest, raw: str | None) -> int:
     _lock_open(attempt)
     db.session.execute(sa.update(Attempt).where(Attempt.id == attempt.id).values(prediction=value)
                        .execution_options(synchronize_session=False))
-    db.session.commit()
-    db.session.refresh(attempt)
+    _commit_keeping_loaded()
+    set_committed_value(attempt, "prediction", value)
     return value
 
 

@@ -15,7 +15,7 @@ from portal.errors import refuse
 from portal.htmx import is_htmx, vary_on_htmx
 from portal.models import Attempt
 from portal.quiz_service import (QuizRefusal, attempt_for, eligibility, expire_if_overdue, item_at,
-                                 save_answer, save_prediction, start_attempt, submit)
+                                 question_with_choices, save_answer, save_prediction, start_attempt, submit)
 from portal.rate_limits import limit
 
 
@@ -78,7 +78,8 @@ def _question_page(attempt: Attempt, contest, position: int, status: int = 200, 
     item = item_at(attempt, position)
     if item is None:
         abort(404)
-    choices = {c.id: c for c in item.question.choices}
+    question = question_with_choices(item.question_id)
+    choices = {c.id: c for c in question.choices}
     context = dict(attempt=attempt, item=item, ordered_choices=[choices[i] for i in item.choice_order],
                    total=len(attempt.items), answered=sum(1 for i in attempt.items if i.chosen_choice_id),
                    timer=_timer(attempt, contest), form=AnswerForm(), error=error)

@@ -1,0 +1,1 @@
+"""The benchmark (`make bench`): not a test, never collected by pytest."""
