@@ -83,6 +83,8 @@ def from_env() -> dict:
         "RATELIMIT_ENABLED": _bool("RATELIMIT_ENABLED", True),
         "RATELIMIT_HEADERS_ENABLED": True,
         "PORTAL_BASE_URL": os.environ.get("PORTAL_BASE_URL", ""),
+        # Uploads waiting for a moderator's confirmation; a folder shared by all instances.
+        "UPLOAD_DIR": os.environ.get("UPLOAD_DIR", ""),
         "STAFF_IDLE_MINUTES": int(os.environ.get("STAFF_IDLE_MINUTES", "30")),
         # How many reverse proxies (nginx, a load balancer) stand in front: their
         # X-Forwarded-* headers are trusted that many hops deep, so rate limits see clients.

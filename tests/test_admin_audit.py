@@ -38,6 +38,13 @@ def new_entries(since: int) -> list[AuditEntry]:
     return db.session.scalars(sa.select(AuditEntry).where(AuditEntry.id > since).order_by(AuditEntry.id)).all()
 
 
+@pytest.fixture(autouse=True)
+def uploads(app, tmp_path):
+    """Uploads kept for confirmation go to a temporary directory, not the real instance/."""
+    app.config["UPLOAD_DIR"] = str(tmp_path / "uploads")
+    return tmp_path / "uploads"
+
+
 @pytest.fixture
 def contest(ctx, clock):
     contest = make_contest()

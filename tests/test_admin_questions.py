@@ -3,8 +3,6 @@ is saved, confirm of exactly the previewed file, export, the template, the form.
 from __future__ import annotations
 
 import io
-from pathlib import Path
-
 import pytest
 import sqlalchemy as sa
 from openpyxl import load_workbook
@@ -21,6 +19,13 @@ GOOD = [
     [2, "Đề án 06 được phê duyệt bởi quyết định nào?", "749/QĐ-TTg", "06/QĐ-TTg", "942/QĐ-TTg", "411/QĐ-TTg", "B", "", ""],
 ]
 TOKEN_RE = r'name="token" type="hidden" value="([^"]+)"'
+
+
+@pytest.fixture(autouse=True)
+def uploads(app, tmp_path):
+    """Uploads kept for confirmation go to a temporary directory, not the real instance/."""
+    app.config["UPLOAD_DIR"] = str(tmp_path / "uploads")
+    return tmp_path / "uploads"
 
 
 @pytest.fixture
@@ -64,7 +69,7 @@ def test_a_file_with_bad_rows_is_listed_row_by_row_and_nothing_is_saved(client, 
     assert question_count() == 0 and audits("questions.import") == []
 
 
-def test_a_good_file_is_previewed_then_saved_on_confirm(app, client, contest):
+def test_a_good_file_is_previewed_then_saved_on_confirm(client, contest, uploads):
     login_staff(client)
     rows = [HEADER, GOOD[0], GOOD[1], [1, "<script>alert(1)</script> là gì?", "a", "b", "c", "d", "C", "", ""]]
     response = upload(client, xlsx_bytes(rows))
@@ -74,7 +79,7 @@ def test_a_good_file_is_previewed_then_saved_on_confirm(app, client, contest):
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "<script>alert(1)" not in html
     assert question_count() == 0  # previewed, not saved
     token, digest = hidden(html, "token"), hidden(html, "digest")
-    stored = list((Path(app.instance_path) / "uploads").glob(f"{token}.*"))
+    stored = list(uploads.glob(f"{token}.*"))
     assert len(stored) == 2  # the bytes and their metadata, under the random token only
     done = post(client, "/admin/questions/import/confirm", {"token": token, "digest": digest},
                 token_from="/admin/questions/import")
@@ -82,7 +87,7 @@ def test_a_good_file_is_previewed_then_saved_on_confirm(app, client, contest):
     assert question_count() == 3
     assert [e.after["per_round"] for e in audits("questions.import")] == [{"1": 2, "2": 1}]
     assert audits("questions.import")[0].actor == "staff:bantochuc"
-    assert not list((Path(app.instance_path) / "uploads").glob(f"{token}.*"))
+    assert not list(uploads.glob(f"{token}.*"))
     again = post(client, "/admin/questions/import/confirm", {"token": token, "digest": digest},
                  token_from="/admin/questions/import")
     assert again.status_code == 302 and question_count() == 3  # a replay imports nothing

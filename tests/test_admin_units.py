@@ -18,6 +18,13 @@ from tests.results_helpers import add_contestant
 BLOCKS = {"province": "province", "district": "district", "khối huyện, thành phố": "district"}
 
 
+@pytest.fixture(autouse=True)
+def uploads(app, tmp_path):
+    """Uploads kept for confirmation go to a temporary directory, not the real instance/."""
+    app.config["UPLOAD_DIR"] = str(tmp_path / "uploads")
+    return tmp_path / "uploads"
+
+
 @pytest.fixture
 def contest(ctx, clock):
     return make_contest()

@@ -3,6 +3,7 @@ import sqlalchemy as sa
 
 from portal.extensions import db
 from portal.models import Contest
+from tests.conftest import csrf_token
 from tests.factories import make_contest
 
 
@@ -89,3 +90,27 @@ def test_admin_requires_staff_and_staff_can_log_in_with_csrf(client, ctx, clock)
     html = client.get("/admin/").get_data(as_text=True)
     assert "Bảng điều khiển" in html and "Cuộc thi thử nghiệm" in html
     assert db.session.scalar(sa.select(Contest.slug)) == "thu-nghiem"
+
+
+def test_published_announcements_on_the_landing_page(client, ctx, clock):
+    from datetime import timedelta
+
+    from portal.models import Announcement
+
+    contest = make_contest()
+    db.session.add_all([
+        Announcement(contest_id=contest.id, title="Kết quả tuần 1 đã công bố", body_html="<p>Xem bảng xếp hạng.</p>",
+                     published_at=clock.current - timedelta(hours=1)),
+        Announcement(contest_id=contest.id, title="Bản nháp chưa đăng", body_html="<p>nháp</p>"),
+    ])
+    db.session.commit()
+    html = client.get("/").get_data(as_text=True)
+    assert "Kết quả tuần 1 đã công bố" in html and "<p>Xem bảng xếp hạng.</p>" in html
+    assert "Bản nháp chưa đăng" not in html
+
+
+def test_admin_pages_stay_vietnamese_when_english_is_chosen(client, ctx, clock):
+    make_contest()
+    client.post("/lang", data={"lang": "en", "next": "/", "csrf_token": csrf_token(client)})
+    assert '<html lang="en">' in client.get("/").get_data(as_text=True)
+    assert '<html lang="vi">' in client.get("/admin/login").get_data(as_text=True)

@@ -105,3 +105,26 @@ def test_privacy_notice_in_vietnamese(client, ctx, clock):
     make_contest()
     html = client.get("/privacy").get_data(as_text=True)
     assert "91/2025/QH15" in html and "Quyền của bạn" in html
+
+
+def test_moderator_sees_and_closes_deletion_requests(client, app, ctx, clock):
+    from portal.models import Staff
+
+    _, person = registered(client)
+    client.post("/me/delete", data={"csrf_token": csrf_token(client), "confirm": "yes"})
+    staff = Staff(username="bantochuc", role="moderator")
+    staff.set_password("mat-khau-dai-1")
+    db.session.add(staff)
+    db.session.commit()
+    moderator = app.test_client()
+    moderator.post("/admin/login", data={"username": "bantochuc", "password": "mat-khau-dai-1",
+                                         "csrf_token": csrf_token(moderator, "/admin/login")})
+    page = moderator.get("/admin/privacy-requests").get_data(as_text=True)
+    assert "Đang chờ" in page and "091****678" in page
+    request = db.session.scalar(sa.select(DataRequest))
+    response = moderator.post(f"/admin/privacy-requests/{request.id}/close",
+                              data={"csrf_token": csrf_token(moderator, "/admin/privacy-requests"), "note": "đã xác minh"})
+    assert response.status_code == 303
+    db.session.expire_all()
+    assert db.session.get(Contestant, person.id).anonymized_at is not None
+    assert db.session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "privacy.anonymized")).actor == "staff:bantochuc"

@@ -4,17 +4,16 @@ file, and per-question statistics."""
 from __future__ import annotations
 
 import io
-from pathlib import Path, PurePath
+from pathlib import PurePath
 
 import sqlalchemy as sa
-from flask import (abort, current_app, flash, make_response, redirect, render_template, request, send_file,
-                   url_for)
+from flask import abort, flash, make_response, redirect, render_template, request, send_file, url_for
 from sqlalchemy.orm import selectinload
 
 from portal import audit, cache, clock, item_stats, question_stats, upload_store
 from portal.admin.forms import (ConfirmUploadForm, EmptyForm, QuestionFilterForm, QuestionImportForm, options,
                                 question_form_class)
-from portal.admin.views import actor, arg_int, bp, client_ip, no_contest, page_or_fragment
+from portal.admin.views import actor, arg_int, bp, client_ip, no_contest, page_or_fragment, upload_dir
 from portal.auth import safe_next
 from portal.contests import portal_contest
 from portal.extensions import db
@@ -30,9 +29,6 @@ PREVIEW_ROWS = 100
 STATS_TTL = 300  # seconds: statistics of a busy round are recomputed at most every 5 minutes
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
-
-def upload_dir() -> Path:
-    return Path(current_app.instance_path) / "uploads"
 
 
 def _round_choices(contest: Contest, blank: str) -> list[tuple[str, str]]:

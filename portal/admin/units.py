@@ -2,15 +2,15 @@
 importing a unit list (.xlsx/.csv) with a preview of every bad row."""
 from __future__ import annotations
 
-from pathlib import Path, PurePath
+from pathlib import PurePath
 
 import sqlalchemy as sa
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 
 from portal import audit, upload_store
 from portal.admin.forms import (BlockForm, ConfirmUploadForm, UnitFilterForm, UnitForm, UploadForm,
                                 options)
-from portal.admin.views import actor, arg_int, bp, client_ip, no_contest, page_or_fragment
+from portal.admin.views import actor, arg_int, bp, client_ip, no_contest, page_or_fragment, upload_dir
 from portal.contests import portal_contest
 from portal.extensions import db
 from portal.models import Block, Contest, Contestant, Unit
@@ -19,9 +19,6 @@ from portal.unit_import import UnitReport, validate_units
 
 PAGE_SIZE = 50
 
-
-def upload_dir() -> Path:
-    return Path(current_app.instance_path) / "uploads"
 
 
 def _state(unit: Unit) -> dict:

@@ -2,6 +2,8 @@
 its own module (imported at the end), all registered on this blueprint and its guard."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import sqlalchemy as sa
 from flask import (Blueprint, current_app, flash, redirect, render_template, request, session,
                    url_for)
@@ -29,6 +31,7 @@ NAV = [
     ("admin.results_overview", "Kết quả", False),
     ("admin.units", "Đơn vị", False),
     ("admin.audit_log", "Nhật ký", False),
+    ("admin.privacy_requests", "Yêu cầu xóa dữ liệu", False),
     ("admin.embed_code", "Mã nhúng", False),
     ("admin.staff_list", "Tài khoản Ban Tổ chức", True),
 ]
@@ -99,6 +102,12 @@ def arg_int(name: str, default: int | None = None) -> int | None:
     return int(value) if value.isdigit() and 0 < len(value) < 12 else default
 
 
+def upload_dir() -> Path:
+    """Where uploads wait between their preview and their confirmation (UPLOAD_DIR, else
+    instance/uploads): server-side, named by random tokens only."""
+    return Path(current_app.config.get("UPLOAD_DIR") or Path(current_app.instance_path) / "uploads")
+
+
 def no_contest():
     return render_template("admin/no_contest.html"), 404
 
@@ -132,4 +141,4 @@ def logout():
 # Routes kept in their own modules, registered on this blueprint (and behind its guard).
 from portal.admin import (audit_log, contestants, dashboard, questions, results,  # noqa: E402,F401
                           settings, staff, units)
-from portal.admin import embed_code  # noqa: E402,F401
+from portal.admin import embed_code, privacy_requests  # noqa: E402,F401

@@ -20,7 +20,22 @@ def index():
         return render_template("contest/empty.html")
     return render_template("contest/index.html", status=round_status(contest),
                            individual=contest.tiers("individual"),
-                           collective=contest.tiers("collective"))
+                           collective=contest.tiers("collective"),
+                           announcements=published_announcements(contest))
+
+
+def published_announcements(contest, limit: int = 5) -> list:
+    """Published announcements, pinned first, newest first."""
+    import sqlalchemy as sa
+
+    from portal import clock
+    from portal.extensions import db
+    from portal.models import Announcement
+
+    return list(db.session.scalars(
+        sa.select(Announcement).where(Announcement.contest_id == contest.id, Announcement.published_at.is_not(None),
+                                      Announcement.published_at <= clock.now())
+        .order_by(Announcement.pinned.desc(), Announcement.published_at.desc()).limit(limit)))
 
 
 @bp.get("/rules")
