@@ -105,3 +105,34 @@ def test_countdown_is_announced_politely_not_every_second(live_server, phone):
     assert live.get_attribute("aria-live") == "polite"
     assert phone.locator("#timer").get_attribute("aria-live") in (None, "off")
     assert live.text_content() == ""  # nothing said with ten minutes to go
+
+
+def test_public_results_and_banner_pass_axe(live_server, phone):
+    from tests.a11y import axe_violations
+
+    problems = []
+    for path, name in (("/rounds/1/leaderboard", "leaderboard"), ("/collective", "collective")):
+        phone.goto(live_server.url + path)
+        problems += check_page(phone, name)
+    for size in ("300x250", "728x90", "320x100", "responsive"):
+        phone.goto(f"{live_server.url}/embed/banner?size={size}")
+        problems += [f"banner {size}: axe {v['id']} at {v['nodes']}" for v in axe_violations(phone)]
+    assert problems == []
+
+
+def test_admin_pages_pass_axe(live_server, desktop):
+    from tests.a11y import axe_violations
+
+    desktop.goto(live_server.url + "/admin/login")
+    problems = [f"admin-login: axe {v['id']} at {v['nodes']}" for v in axe_violations(desktop)]
+    desktop.fill("#username", "bantochuc")
+    desktop.fill("#password", "langson-2023")
+    desktop.click("form button[type=submit]")
+    desktop.wait_for_url(re.compile(r"/admin/?$"))
+    for path in ("/admin/", "/admin/settings", "/admin/questions", "/admin/questions/import", "/admin/questions/stats",
+                 "/admin/contestants", "/admin/results", "/admin/results/1", "/admin/units", "/admin/audit",
+                 "/admin/embed", "/admin/privacy-requests", "/admin/staff"):
+        desktop.goto(live_server.url + path)
+        problems += [f"{path}: axe {v['id']} ({v['help']}) at {v['nodes']}" for v in axe_violations(desktop)]
+    screenshot(desktop, "admin-dashboard-desktop")
+    assert problems == []
