@@ -77,15 +77,16 @@ def contestant(server, index: int, journal: Journal) -> None:
     unit = re.search(r'<option value="(\d+)"', html).group(1)
     csrf = TOKEN_RE.search(html).group(1)
     phone = f"09{index:08d}"
-    with_retries(lambda: session.post(base + "/register", timeout=10, allow_redirects=False, data={
+    registered = with_retries(lambda: session.post(base + "/register", timeout=10, allow_redirects=False, data={
         "full_name": "Vi Văn Bình", "phone": phone, "password": "mat-khau-1", "password2": "mat-khau-1",
         "birth_year": "1980", "unit_id": unit, "consent": "y", "csrf_token": csrf}),
         lambda r: r.status_code == 302 or (r.status_code == 422 and "đã được đăng ký" in r.text), journal)
-    if "session" not in session.cookies:
+    if registered.status_code != 302:
+        # An earlier try registered but its answer was lost in a fault: log in instead.
         with_retries(lambda: session.post(base + "/login", data={"phone": phone, "password": "mat-khau-1",
                                                                  "csrf_token": csrf}, allow_redirects=False, timeout=10),
                      lambda r: r.status_code == 302, journal)
-    csrf = TOKEN_RE.search(with_retries(lambda: session.get(base + "/quiz", timeout=10),
+    csrf = TOKEN_RE.search(with_retries(lambda: session.get(base + "/quiz", timeout=10, allow_redirects=False),
                                         lambda r: r.status_code == 200, journal).text).group(1)
     start = with_retries(lambda: session.post(base + "/quiz/start", data={"csrf_token": csrf},
                                               allow_redirects=False, timeout=10), lambda r: r.status_code == 303, journal)
