@@ -179,6 +179,7 @@ def measure(app, size: int, dialect: str) -> dict:
 
         figures["plan"] = plan(contest, r4, dialect)
         runs = 7
+        figures["prov_query"] = median_time(lambda: results._provisional_best(r4, contest, 0, 51), runs, cold=False)
         figures["prov_html_cold"] = median_time(lambda: get("/rounds/4/leaderboard"), runs, cold=True)
         figures["prov_html_warm"] = median_time(lambda: get("/rounds/4/leaderboard"), 20, cold=False)
         figures["prov_json_cold"] = median_time(lambda: get(f"{api}/rounds/4/leaderboard"), runs, cold=True)
@@ -214,6 +215,8 @@ def measure(app, size: int, dialect: str) -> dict:
         db.session.commit()
         analyze(dialect)
         figures["plan_idx"] = plan(contest, r4, dialect)
+        figures["prov_query_idx"] = median_time(lambda: results._provisional_best(r4, contest, 0, 51), runs,
+                                                cold=False)
         figures["prov_html_cold_idx"] = median_time(lambda: get("/rounds/4/leaderboard"), runs, cold=True)
         figures["prov_json_cold_idx"] = median_time(lambda: get(f"{api}/rounds/4/leaderboard"), runs, cold=True)
     return figures
@@ -320,6 +323,7 @@ def run_postgres(base: str, sizes: list[int]) -> dict[int, dict] | None:
 
 
 ROWS = [
+    ("provisional page 1, the SQL alone", "prov_query"),
     ("provisional page 1, HTML, cold", "prov_html_cold"),
     ("provisional page 1, HTML, warm", "prov_html_warm"),
     ("provisional page 1, JSON, cold", "prov_json_cold"),
@@ -331,6 +335,7 @@ ROWS = [
     ("final page 1, HTML, warm", "final_html_warm"),
     ("final page 1, JSON, cold", "final_json_cold"),
     ("final deep page, HTML, cold", "final_deep_cold"),
+    ("provisional page 1, the SQL alone, proposed index", "prov_query_idx"),
     ("provisional page 1 HTML cold, proposed index", "prov_html_cold_idx"),
     ("provisional page 1 JSON cold, proposed index", "prov_json_cold_idx"),
 ]
@@ -344,9 +349,9 @@ def report(label: str, figures: dict[int, dict]) -> None:
         f = figures[size]
         print(f"{size:>9,} attempts: {int(f['contestants']):,} contestants, seeded in {f['seed_s']:.1f} s; "
               f"deep page = {int(f['deep_page'])}")
-    print(f"{'':46}" + "".join(f"{s:>14,}" for s in sizes) + ("   ratio" if len(sizes) > 1 else ""))
+    print(f"{'':50}" + "".join(f"{s:>14,}" for s in sizes) + ("   ratio" if len(sizes) > 1 else ""))
     for title, key in ROWS:
-        line = f"{title:46}" + "".join(f"{ms(figures[s][key]):>14}" for s in sizes)
+        line = f"{title:50}" + "".join(f"{ms(figures[s][key]):>14}" for s in sizes)
         if len(sizes) > 1:
             line += f"   x{figures[large][key] / figures[small][key]:.2f}"
         print(line)

@@ -405,8 +405,18 @@ def _freeze(round_: Round, contest: Contest, participants: int) -> tuple[str, in
 
 
 def _insert_entries(batch: list[dict]) -> None:
-    # A Core executemany: one call per batch (the ORM's bulk path splits it into hundreds).
-    db.session.connection().execute(RankingEntry.__table__.insert(), batch)
+    """Core, not the ORM's bulk path (which splits a batch into hundreds of calls). On
+    PostgreSQL psycopg's executemany still sends one statement per row, so the rows go
+    by COPY, on the session's own connection, inside the finalizing transaction."""
+    connection, table = db.session.connection(), RankingEntry.__table__
+    if connection.dialect.name != "postgresql":
+        connection.execute(table.insert(), batch)
+        return
+    columns = list(batch[0])
+    with connection.connection.driver_connection.cursor() as cursor:
+        with cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
+            for row in batch:
+                copy.write_row([row[c] for c in columns])
 
 
 def _expire_overdue(contest: Contest, now: datetime) -> None:
@@ -428,7 +438,7 @@ def finalize_round(round_: Round, actor: str) -> FinalizeOutcome:
     # Serialise concurrent finalizers of this round (a row lock on PostgreSQL; on SQLite the
     # second writer fails and writes nothing), then look again: the other may have finished.
     db.session.execute(sa.select(Round).where(Round.id == round_.id).with_for_update()
-                       .execution_options(populate_existing=True))
+                       .execution_options(populate_existing=True)).scalar_one()
     if round_.is_final:
         db.session.rollback()
         return _outcome(round_, already_final=True)
