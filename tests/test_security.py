@@ -173,3 +173,26 @@ def test_tampered_ids_and_replayed_submits(client, app, ctx, clock):
     attempt = db.session.get(Attempt, attempt_id)
     assert attempt.status == "submitted"
     assert attempt.submitted_at - attempt.started_at < timedelta(seconds=1)
+
+
+def test_an_expired_csrf_token_is_refused(app, client, ctx, clock):
+    import time
+
+    from itsdangerous import TimestampSigner, URLSafeTimedSerializer
+
+    contest = make_contest()
+    make_questions(contest, per_round=12)
+    qh.register(client, contest.blocks[0].units[0].id)
+    fresh = csrf_token(client)
+
+    class OldSigner(TimestampSigner):
+        def get_timestamp(self):
+            return int(time.time()) - app.config["WTF_CSRF_TIME_LIMIT"] - 60
+
+    # The same raw token the session holds, signed as if it were issued past the time limit.
+    raw = URLSafeTimedSerializer(app.config["SECRET_KEY"], salt="wtf-csrf-token").loads(fresh)
+    expired = URLSafeTimedSerializer(app.config["SECRET_KEY"], salt="wtf-csrf-token", signer=OldSigner).dumps(raw)
+    response = client.post("/quiz/start", data={"csrf_token": expired})
+    assert response.status_code == 400 and "CSRF" in response.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Attempt)) == 0
+    assert client.post("/quiz/start", data={"csrf_token": fresh}).status_code == 303

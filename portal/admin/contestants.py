@@ -14,6 +14,7 @@ from portal.admin.forms import ContestantFilterForm, EmptyForm, MergeForm, Statu
 from portal.admin.views import actor, arg_int, bp, client_ip, no_contest, page_or_fragment
 from portal.contests import portal_contest
 from portal.extensions import db
+from portal.rate_limits import limit
 from portal.htmx import is_htmx, vary_on_htmx
 from portal.models import Attempt, AttemptItem, AuditEntry, Contest, Contestant, Question, Round, Unit
 from portal.moderation import STATUS_LABELS, ModerationError
@@ -173,6 +174,7 @@ def contestant_status(contestant_id: int):
 
 
 @bp.post("/contestants/<int:contestant_id>/password")
+@limit("password_reset", per="account")
 def contestant_password(contestant_id: int):
     """The temporary password is in this response only: not flashed (the session cookie
     is signed, not encrypted), not logged, not cached."""
