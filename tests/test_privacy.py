@@ -108,17 +108,12 @@ def test_privacy_notice_in_vietnamese(client, ctx, clock):
 
 
 def test_moderator_sees_and_closes_deletion_requests(client, app, ctx, clock):
-    from portal.models import Staff
+    from tests.admin_helpers import login_staff
 
     _, person = registered(client)
     client.post("/me/delete", data={"csrf_token": csrf_token(client), "confirm": "yes"})
-    staff = Staff(username="bantochuc", role="moderator")
-    staff.set_password("mat-khau-dai-1")
-    db.session.add(staff)
-    db.session.commit()
     moderator = app.test_client()
-    moderator.post("/admin/login", data={"username": "bantochuc", "password": "mat-khau-dai-1",
-                                         "csrf_token": csrf_token(moderator, "/admin/login")})
+    login_staff(moderator)
     page = moderator.get("/admin/privacy-requests").get_data(as_text=True)
     assert "Đang chờ" in page and "091****678" in page
     request = db.session.scalar(sa.select(DataRequest))

@@ -358,14 +358,9 @@ def test_result_never_shows_the_key_while_the_round_is_open(client, ctx, clock):
 
 
 def test_staff_cannot_take_part(client, ctx, clock):
-    from portal.models import Staff
+    from tests.admin_helpers import login_staff
 
     setup_contest()
-    staff = Staff(username="bantochuc", role="moderator")
-    staff.set_password("mat-khau-dai-1")
-    db.session.add(staff)
-    db.session.commit()
-    client.post("/admin/login", data={"username": "bantochuc", "password": "mat-khau-dai-1",
-                                      "csrf_token": csrf_token(client, "/admin/login")})
+    login_staff(client)
     assert client.post("/quiz/start", data={"csrf_token": csrf_token(client)}).status_code == 403
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Attempt)) == 0

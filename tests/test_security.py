@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from portal import create_app
 from portal.extensions import db
-from portal.models import Attempt, Contestant, Staff
+from portal.models import Attempt, Contestant
 from tests import quiz_helpers as qh
 from tests.conftest import csrf_token
 from tests.factories import make_contest, make_questions
@@ -114,13 +114,10 @@ def test_login_rate_limit_is_per_phone_and_answers_in_vietnamese(_schema, clock)
 
 
 def test_staff_session_expires_after_inactivity(client, ctx, clock):
+    from tests.admin_helpers import login_staff
+
     make_contest()
-    staff = Staff(username="bantochuc", role="admin")
-    staff.set_password("mat-khau-dai-1")
-    db.session.add(staff)
-    db.session.commit()
-    client.post("/admin/login", data={"username": "bantochuc", "password": "mat-khau-dai-1",
-                                      "csrf_token": csrf_token(client, "/admin/login")})
+    login_staff(client, role="admin")
     assert client.get("/admin/").status_code == 200
     clock.advance(minutes=29)
     assert client.get("/admin/").status_code == 200
