@@ -40,10 +40,10 @@ test: $(VENV)/.test catalogs
 	@scripts/ensure-system-packages
 	@scripts/run-tests
 
-# Not part of `make test`: about 20 minutes of load on the real stack (gunicorn with
-# gunicorn.conf.py, PostgreSQL, Redis; wrk from Debian), results in bench/results/.
-# BENCH_ARGS passes options, e.g. BENCH_ARGS=--quick for a smoke run.
-bench: $(VENV)/.bench
+# Not part of `make test`: 30-40 minutes of load on the real stack (gunicorn with
+# gunicorn.conf.py, PostgreSQL, Redis; wrk and nginx from Debian), results in
+# bench/results/ and docs/performance.md. BENCH_ARGS passes options (--quick: a smoke run).
+bench: $(VENV)/.bench catalogs
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 clean:

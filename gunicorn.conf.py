@@ -1,9 +1,24 @@
 """Production gunicorn settings: `gunicorn -c gunicorn.conf.py wsgi:app`.
 
-Worker model: the portal is I/O-bound on the database (each request is a few short
-queries), so threaded workers (gthread) let one process overlap those waits without the
-memory of many processes. Defaults are the ones measured best on a 2-core server in
-bench/ (see docs/performance.md); override with the environment."""
+Worker class: gthread. A request is a few short queries and a Redis call (about a third of
+its time is spent waiting on them) around Python work that holds the GIL (templates, the
+ORM): threads let one process overlap those waits, and a login's scrypt (about 140 ms of
+CPU) runs in hashlib without the GIL, so it does not stall the other threads.
+
+Counts (WEB_CONCURRENCY workers x GUNICORN_THREADS threads), chosen with bench/tune.py on
+the 2-core machine that also runs PostgreSQL, Redis and the load generator:
+- at least one process per core, because one process runs Python on one core at a time;
+- 2 per core (4 on 2 cores): a worker busy rendering keeps its core, while the other
+  worker on that core serves requests whose threads are waiting on the database; more
+  processes only add ~100 MB each and PostgreSQL connections;
+- 4 threads: enough to cover the waits; each holds at most one database connection,
+  so the pool per worker is GUNICORN_THREADS (+2 slack, portal/config.py).
+Measured (docs/performance.md, "gunicorn workers and threads"): the CPU each request
+costs hardly moves with the counts, and the throughput differences between 2x4, 3x4,
+4x4, 4x2, 6x2 and 2x8 were smaller than the swings other load caused on the shared
+machine (the bare hello alone ranged from 510 to 3,315 req/s), so 4x4, the old default,
+stays. Override with the environment; keep instances x workers x (threads + 2) under
+PostgreSQL's max_connections."""
 import multiprocessing
 import os
 
@@ -17,6 +32,7 @@ keepalive = 5
 # Recycle workers now and then so a slow leak can never grow without bound.
 max_requests = 20000
 max_requests_jitter = 2000
+# Behind nginx, which logs every request already, GUNICORN_ACCESS_LOG= (empty) turns this off.
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None
 errorlog = "-"
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")

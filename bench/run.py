@@ -60,7 +60,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--think", default="10,30", help="think time range in seconds")
     parser.add_argument("--wrk-seconds", type=int, default=15)
     parser.add_argument("--wrk-connections", type=int, default=32)
-    parser.add_argument("--scenario-limit", type=int, default=480, help="hard cap of phase 6, seconds")
+    parser.add_argument("--ramp", type=float, default=180,
+                        help="phase 6: contestants arrive evenly over this many seconds")
+    parser.add_argument("--scenario-limit", type=int, default=660, help="hard cap of phase 6, seconds")
     parser.add_argument("--workers", type=int, help="WEB_CONCURRENCY (default: gunicorn.conf.py's)")
     parser.add_argument("--threads", type=int, help="GUNICORN_THREADS (default: gunicorn.conf.py's)")
     parser.add_argument("--pg", default=os.environ.get("PG_BASE_URL", "postgresql://postgres@127.0.0.1:5432"))
@@ -73,7 +75,7 @@ def parse_args() -> argparse.Namespace:
     args = parser.parse_args()
     if args.quick:
         args.contestants, args.attempts, args.simultaneous, args.burst = 20_000, 100_000, 200, 100
-        args.wrk_seconds, args.think, args.scenario_limit = 5, "2,4", 120
+        args.wrk_seconds, args.think, args.scenario_limit, args.ramp = 5, "2,4", 120, 20
     args.think = tuple(float(x) for x in args.think.split(","))
     args.skip = {int(x) for x in args.skip.split(",") if x}
     return args
@@ -194,15 +196,19 @@ def base_env(args, database_url: str) -> dict:
 def build_database(args, name: str, contestants: int, attempts: int) -> tuple[str, dict]:
     url = create_database(args.pg, name)
     env = base_env(args, url)
-    flask(env, "db", "upgrade")
     try:
-        flask(env, "seed-demo", "--no-activity")  # the benchmark seeds its own contestants
-    except RuntimeError as exc:
-        if "--no-activity" not in str(exc):
-            raise
-        flask(env, "seed-demo")
-    log(f"seeding {contestants:,} contestants and {attempts:,} attempts into {name} (COPY)")
-    seeded = seeding.seed(url, contestants, attempts)
+        flask(env, "db", "upgrade")
+        try:
+            flask(env, "seed-demo", "--no-activity")  # the benchmark seeds its own contestants
+        except RuntimeError as exc:
+            if "--no-activity" not in str(exc):
+                raise
+            flask(env, "seed-demo")
+        log(f"seeding {contestants:,} contestants and {attempts:,} attempts into {name} (COPY)")
+        seeded = seeding.seed(url, contestants, attempts)
+    except BaseException:
+        drop_database(args.pg, name)  # a failed build leaves nothing behind
+        raise
     log(f"seeded in {seeded['seconds']} s")
     return url, seeded
 
@@ -267,7 +273,8 @@ async def burst_phase(base: str, phones: list[str]) -> tuple[dict, dict, list]:
         await person.close()
     await pool.close()
     login = logins.summary(login_seconds)
-    login["_phase"] = {"contestants": len(phones), "logged_in": len(people), "seconds": round(login_seconds, 1)}
+    login["_phase"] = {"contestants": len(phones), "logged_in": len(people), "seconds": round(login_seconds, 1),
+                       "error_samples": logins.samples}
     burst = starts.summary(seconds)
     burst["_phase"] = {"contestants": len(people), "started": len(sessions), "seconds": round(seconds, 2),
                        "cpu_busy_pct": busy}
@@ -278,7 +285,7 @@ def _cookie(person: traffic.Contestant) -> str:
     return "; ".join(f"{c.key}={c.value}" for c in person.http.cookie_jar)
 
 
-async def scenario_phase(base: str, phones: list[str], think, limit_s: float) -> tuple[dict, dict]:
+async def scenario_phase(base: str, phones: list[str], think, ramp: float, limit_s: float) -> tuple[dict, dict]:
     pool = traffic.connector()
     logins = traffic.Recorder()
     started = time.perf_counter()
@@ -288,16 +295,18 @@ async def scenario_phase(base: str, phones: list[str], think, limit_s: float) ->
     for person in people:
         person.recorder = recorder
     before = cpu_busy()
-    finished, cut, seconds = await traffic.run_flows(people, think, stagger=think[1], questions=10, limit_s=limit_s)
+    finished, cut, seconds = await traffic.run_flows(people, think, stagger=ramp, questions=10, limit_s=limit_s)
     busy = busy_percent(before, cpu_busy())
     for person in people:
         await person.close()
     await pool.close()
     login = logins.summary(login_seconds)
-    login["_phase"] = {"contestants": len(phones), "logged_in": len(people), "seconds": round(login_seconds, 1)}
+    login["_phase"] = {"contestants": len(phones), "logged_in": len(people), "seconds": round(login_seconds, 1),
+                       "error_samples": logins.samples}
     flows = recorder.summary(seconds)
     flows["_phase"] = {"contestants": len(people), "finished": finished, "cut_off": cut, "seconds": round(seconds, 1),
-                       "think_s": list(think), "cpu_busy_pct": busy, "error_samples": recorder.samples}
+                       "think_s": list(think), "ramp_s": ramp, "peak_in_attempt": traffic.PEAK["in_attempt"],
+                       "cpu_busy_pct": busy, "error_samples": recorder.samples}
     return login, flows
 
 
@@ -436,7 +445,7 @@ def run_phases(args, report: dict, cache: redis.Redis, tmp: Path, big: str) -> N
             log(f"phase 6: {args.simultaneous} contestants log in, then take the quiz with think time {args.think}")
             with CpuMeter(server, args.database) as meter:
                 report["login_scenario"], report["scenario"] = asyncio.run(
-                    scenario_phase(server.url, phones, args.think, args.scenario_limit))
+                    scenario_phase(server.url, phones, args.think, args.ramp, args.scenario_limit))
             report["scenario"]["_phase"]["cpu_per_request_incl_logins"] = meter.per_request(
                 report["scenario"]["ALL"]["requests"] + report["login_scenario"]["ALL"]["requests"])
             log(f"  {report['scenario']['_phase']}")

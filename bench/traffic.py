@@ -196,14 +196,22 @@ async def burst_start(people: list[Contestant]) -> float:
     return time.perf_counter() - started
 
 
+PEAK = {"now": 0, "in_attempt": 0}  # contestants between "start" and "submit" at once
+
+
 async def quiz_flow(person: Contestant, think: tuple[float, float], stagger: float, questions: int,
                     finished: list[int]) -> None:
     """Start, answer every question, predict, submit, look at the leaderboard, with think
-    time before every step (the first one staggered so arrivals spread out)."""
+    time before every step; arrivals spread evenly over `stagger` seconds (a ramp), so
+    that with a flow of ~14 think times everyone is in an attempt at once after it."""
     pause = lambda: asyncio.sleep(random.uniform(*think))  # noqa: E731
+    inside = False
     try:
         await asyncio.sleep(random.uniform(0, stagger))
         await person.start()
+        inside = True
+        PEAK["now"] += 1
+        PEAK["in_attempt"] = max(PEAK["in_attempt"], PEAK["now"])
         page = await person.open_attempt()
         for position in range(1, questions + 1):
             await pause()
@@ -212,11 +220,16 @@ async def quiz_flow(person: Contestant, think: tuple[float, float], stagger: flo
         await person.predict(random.randint(50_000, 400_000))
         await pause()
         await person.submit()
+        PEAK["now"] -= 1
+        inside = False
         await pause()
         await person.leaderboard()
         finished.append(person.attempt)
     except Failed:
         pass
+    finally:
+        if inside:
+            PEAK["now"] -= 1
 
 
 async def run_flows(people: list[Contestant], think: tuple[float, float], stagger: float, questions: int,

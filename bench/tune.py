@@ -17,7 +17,7 @@ from pathlib import Path
 
 import redis
 
-from bench import run, seed as seeding, traffic
+from bench import run, seed as seeding
 from bench.stack import Gunicorn, drop_database, ensure_services
 
 
@@ -92,5 +92,4 @@ def measure(args, env: dict, lines: Path, workers: int, threads: int, database: 
 
 
 if __name__ == "__main__":
-    traffic.random.seed(3)
     main()

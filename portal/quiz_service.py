@@ -111,7 +111,7 @@ def start_attempt(contestant: Contestant, contest: Contest, source: str | None =
                      for i, qid in enumerate(question_ids, start=1)]
     db.session.add(attempt)
     try:
-        db.session.commit()
+        _commit_keeping_loaded()  # the view redirects to attempt.id: no need to read it back
     except IntegrityError:
         db.session.rollback()
         existing = open_attempt(contestant)
