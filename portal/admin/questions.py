@@ -13,7 +13,8 @@ from sqlalchemy.orm import selectinload
 from portal import audit, cache, clock, item_stats, question_stats, upload_store
 from portal.admin.forms import (ConfirmUploadForm, EmptyForm, QuestionFilterForm, QuestionImportForm, options,
                                 question_form_class)
-from portal.admin.views import actor, arg_int, bp, client_ip, no_contest, page_or_fragment, upload_dir
+from portal.admin.views import (actor, arg_int, bp, client_ip, confirmed_upload, no_contest, page_or_fragment,
+                                upload_dir)
 from portal.auth import safe_next
 from portal.contests import portal_contest
 from portal.extensions import db
@@ -199,20 +200,16 @@ def questions_import_confirm():
     contest = portal_contest()
     if contest is None:
         return no_contest()
-    confirm = ConfirmUploadForm()
-    if not confirm.validate_on_submit():
-        abort(400)
-    kept = upload_store.load(upload_dir(), confirm.token.data, confirm.digest.data)
-    if kept is None or kept[1].get("contest_id") != contest.id or kept[1].get("kind") != "questions":
-        flash("Tệp xem trước đã hết hạn hoặc không còn. Vui lòng tải tệp lên lại.", "error")
+    kept = confirmed_upload(contest, "questions")
+    if kept is None:
         return redirect(url_for("admin.questions_import"))
-    data, meta = kept
+    data, meta, token = kept
     # Checked again: the bank may have changed since the preview.
     report = check_file(contest, meta["filename"], data, meta.get("round"))
     if not report.ok:
         return _render_preview(_import_form(contest), report, meta["filename"], status=409)
     count = save_questions(contest, report, actor(), meta["filename"])
-    upload_store.discard(upload_dir(), confirm.token.data)
+    upload_store.discard(upload_dir(), token)
     flash(f"Đã nhập {count} câu hỏi từ tệp {meta['filename']}.", "success")
     return redirect(url_for("admin.questions"))
 

@@ -10,7 +10,8 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from portal import audit, upload_store
 from portal.admin.forms import (BlockForm, ConfirmUploadForm, UnitFilterForm, UnitForm, UploadForm,
                                 options)
-from portal.admin.views import actor, arg_int, bp, client_ip, no_contest, page_or_fragment, upload_dir
+from portal.admin.views import (actor, arg_int, bp, client_ip, confirmed_upload, no_contest, page_or_fragment,
+                                upload_dir)
 from portal.contests import portal_contest
 from portal.extensions import db
 from portal.models import Block, Contest, Contestant, Unit
@@ -206,18 +207,14 @@ def units_import_confirm():
     contest = portal_contest()
     if contest is None:
         return no_contest()
-    confirm = ConfirmUploadForm()
-    if not confirm.validate_on_submit():
-        abort(400)
-    kept = upload_store.load(upload_dir(), confirm.token.data, confirm.digest.data)
-    if kept is None or kept[1].get("contest_id") != contest.id or kept[1].get("kind") != "units":
-        flash("Tệp xem trước đã hết hạn hoặc không còn. Vui lòng tải tệp lên lại.", "error")
+    kept = confirmed_upload(contest, "units")
+    if kept is None:
         return redirect(url_for("admin.units_import"))
-    data, meta = kept
+    data, meta, token = kept
     report = _check(contest, meta["filename"], data)
     if not report.ok:
         return _preview(UploadForm(), report, meta["filename"], status=409)
     created, updated = _save(contest, report, meta["filename"])
-    upload_store.discard(upload_dir(), confirm.token.data)
+    upload_store.discard(upload_dir(), token)
     flash(f"Đã nhập tệp {meta['filename']}: thêm {created} đơn vị, cập nhật {updated} đơn vị.", "success")
     return redirect(url_for("admin.units"))

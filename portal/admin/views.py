@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import sqlalchemy as sa
-from flask import (Blueprint, current_app, flash, redirect, render_template, request, session,
+from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request, session,
                    url_for)
 from flask_login import login_user, logout_user
 
@@ -106,6 +106,22 @@ def upload_dir() -> Path:
     """Where uploads wait between their preview and their confirmation (UPLOAD_DIR, else
     instance/uploads): server-side, named by random tokens only."""
     return Path(current_app.config.get("UPLOAD_DIR") or Path(current_app.instance_path) / "uploads")
+
+
+def confirmed_upload(contest, kind: str) -> tuple[bytes, dict, str] | None:
+    """The file a moderator previewed and now confirms: (data, meta, token), or None (with
+    a message) when it expired or belongs to another contest or kind of import."""
+    from portal import upload_store
+    from portal.admin.forms import ConfirmUploadForm
+
+    confirm = ConfirmUploadForm()
+    if not confirm.validate_on_submit():
+        abort(400)
+    kept = upload_store.load(upload_dir(), confirm.token.data, confirm.digest.data)
+    if kept is None or kept[1].get("contest_id") != contest.id or kept[1].get("kind") != kind:
+        flash("Tệp xem trước đã hết hạn hoặc không còn. Vui lòng tải tệp lên lại.", "error")
+        return None
+    return kept[0], kept[1], confirm.token.data
 
 
 def no_contest():
