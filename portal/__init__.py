@@ -28,6 +28,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     register_cli(app)
     from portal.attribution import register_attribution
     from portal.i18n import register_i18n
+    from portal.public_cache import register_public_cache
     from portal.security import register_security
     from portal.static_files import register_static_versions
 
@@ -35,6 +36,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     register_i18n(app)
     register_static_versions(app)
     register_attribution(app)
+    register_public_cache(app)
     return app
 
 
@@ -70,6 +72,7 @@ def register_blueprints(app: Flask) -> None:
 def register_templates(app: Flask) -> None:
     from portal import formatting
     from portal.htmx import is_htmx
+    from portal.public_cache import cacheable_page
 
     from flask_babel import gettext
 
@@ -78,6 +81,7 @@ def register_templates(app: Flask) -> None:
     app.jinja_env.filters["vn_datetime"] = lambda value, tz, weekday=False: formatting.vn_datetime(
         value, tz, weekday, [gettext(day) for day in formatting.WEEKDAYS])
     app.jinja_env.globals["is_htmx"] = is_htmx
+    app.jinja_env.globals["cacheable_page"] = cacheable_page
 
 
 def register_errors(app: Flask) -> None:

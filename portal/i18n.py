@@ -1,5 +1,10 @@
 """Languages: Vietnamese by default (the source language of every message), English as a
-translation; the choice is kept in a cookie by a POST from the switch in the header."""
+translation; the choice is kept in a cookie set by the switch in the footer.
+
+The switch is a GET form: it only sets the visitor's own display preference (like a
+`?hl=` link), and a GET needs no CSRF token, so public pages can stay identical for every
+anonymous visitor and be cached (portal/public_cache.py). A POST is still accepted, and
+like every POST it must carry the CSRF token."""
 from __future__ import annotations
 
 from flask import Flask, Blueprint, make_response, redirect, request, url_for
@@ -18,12 +23,13 @@ def select_locale() -> str:
     return chosen if chosen in LANGUAGES else "vi"
 
 
-@bp.post("/lang")
+@bp.route("/lang", methods=["GET", "POST"])
 def switch_language():
-    """Remember the language; the form carries the CSRF token like every POST."""
-    chosen = request.form.get("lang")
-    target = safe_next(request.form.get("next"), url_for("contest.index"))
+    """Remember the language, then go back to the page the visitor was on."""
+    chosen = request.values.get("lang")
+    target = safe_next(request.values.get("next"), url_for("contest.index"))
     response = make_response(redirect(target, code=303))
+    response.headers["Cache-Control"] = "no-store"
     if chosen in LANGUAGES:
         response.set_cookie(COOKIE, chosen, max_age=365 * 24 * 3600, samesite="Lax", httponly=True,
                             secure=request.is_secure)

@@ -1,4 +1,4 @@
-"""Response headers every page gets: CSP with a per-request nonce, framing rules, nosniff."""
+"""Response headers every page gets: CSP (with a per-request nonce where a template uses one), framing rules, nosniff."""
 from __future__ import annotations
 
 import secrets
@@ -13,10 +13,12 @@ def csp_nonce() -> str:
 
 
 def content_security_policy(frame_ancestors: str) -> str:
-    nonce = csp_nonce()
+    # A nonce only when a template asked for one: a policy that is the same on every
+    # response lets public pages be cached and shared (portal/public_cache.py).
+    scripts = f"'self' 'nonce-{g.csp_nonce}'" if "csp_nonce" in g else "'self'"
     return "; ".join([
         "default-src 'self'",
-        f"script-src 'self' 'nonce-{nonce}'",
+        f"script-src {scripts}",
         "style-src 'self'",
         "img-src 'self' data:",
         "connect-src 'self'",

@@ -1,5 +1,6 @@
-"""Languages: Vietnamese by default and complete; English by a switch (a POST with CSRF)
-that is remembered; dates, times and money keep their Vietnamese formats."""
+"""Languages: Vietnamese by default and complete; English by a switch (the footer's GET
+form; a POST needs CSRF) that is remembered; dates, times and money keep their Vietnamese
+formats."""
 import re
 from pathlib import Path
 
@@ -13,7 +14,8 @@ PO = Path(__file__).resolve().parent.parent / "translations" / "en" / "LC_MESSAG
 
 
 def switch(client, lang: str, next_path: str = "/"):
-    return client.post("/lang", data={"lang": lang, "next": next_path, "csrf_token": csrf_token(client)})
+    """As the footer's form does it."""
+    return client.get("/lang", query_string={"lang": lang, "next": next_path})
 
 
 def test_vietnamese_is_the_default(client, ctx, clock):
@@ -37,9 +39,26 @@ def test_english_by_the_switch_and_remembered(client, ctx, clock):
     assert "Thể lệ tóm tắt" in client.get("/").get_data(as_text=True)
 
 
-def test_the_switch_needs_csrf_and_ignores_unknown_languages(client, ctx, clock):
+def test_the_footer_switch_is_a_get_form_on_every_page(client, ctx, clock):
+    make_contest()
+    for path in ("/", "/rules", "/login", "/rounds/1/leaderboard"):
+        html = client.get(path).get_data(as_text=True)
+        form = re.search(r'<form class="lang-switch" method="(\w+)" action="/lang">(.*?)</form>', html, re.S)
+        assert form and form.group(1) == "get", path
+        assert "csrf_token" not in form.group(2) and f'name="next" value="{path}' in form.group(2)
+    response = switch(client, "en", "/rules")
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_a_posted_switch_needs_csrf(client, ctx, clock):
     make_contest()
     assert client.post("/lang", data={"lang": "en"}).status_code == 400
+    posted = client.post("/lang", data={"lang": "en", "next": "/rules", "csrf_token": csrf_token(client, "/login")})
+    assert posted.status_code == 303 and "lang=en" in posted.headers["Set-Cookie"]
+
+
+def test_the_switch_ignores_unknown_languages_and_foreign_targets(client, ctx, clock):
+    make_contest()
     response = switch(client, "fr")
     assert "Set-Cookie" not in response.headers or "lang=" not in response.headers["Set-Cookie"]
     assert switch(client, "en", "https://evil.example/").headers["Location"] == "/"

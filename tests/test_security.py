@@ -74,7 +74,7 @@ def test_a_token_from_another_session_is_refused(app, client, ctx, clock):
     make_questions(contest, per_round=12)
     qh.register(client, contest.blocks[0].units[0].id)
     stranger = app.test_client()
-    foreign = csrf_token(stranger)
+    foreign = csrf_token(stranger, "/login")
     assert client.post("/quiz/start", data={"csrf_token": foreign}).status_code == 400
 
 

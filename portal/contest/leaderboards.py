@@ -8,6 +8,7 @@ from portal import results
 from portal.contest.views import bp
 from portal.contests import portal_contest_or_404, round_status
 from portal.htmx import is_htmx, vary_on_htmx
+from portal.public_cache import public_page
 
 MAX_PAGE = 100_000
 
@@ -36,6 +37,7 @@ def leaderboard_current():
 
 
 @bp.get("/rounds/<int:number>/leaderboard")
+@public_page
 def leaderboard(number: int):
     contest = portal_contest_or_404()
     round_ = contest.round_by_number(number)
@@ -50,6 +52,7 @@ def leaderboard(number: int):
 
 
 @bp.get("/collective")
+@public_page
 def collective():
     contest = portal_contest_or_404()
     standings = results.collective_standings(contest)

@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, render_template
 
 from portal.contests import portal_contest, portal_contest_or_404, round_status
+from portal.public_cache import public_page
 
 bp = Blueprint("contest", __name__)
 
@@ -14,6 +15,7 @@ def inject_contest() -> dict:
 
 
 @bp.get("/")
+@public_page
 def index():
     contest = portal_contest()
     if contest is None:
@@ -39,6 +41,7 @@ def published_announcements(contest, limit: int = 5) -> list:
 
 
 @bp.get("/rules")
+@public_page
 def rules():
     contest = portal_contest_or_404()
     return render_template("contest/rules.html", status=round_status(contest),
@@ -52,5 +55,6 @@ from portal.contest import account, quiz  # noqa: E402,F401
 
 
 @bp.get("/privacy")
+@public_page
 def privacy():
     return render_template("contest/privacy.html")
