@@ -35,6 +35,11 @@ http {{
     }}
     proxy_cache_path {tmp}/cache levels=1:2 keys_zone=portal_public:10m max_size=200m inactive=10m
                      use_temp_path=off;
+    # A visitor with a session (logged in, or mid-registration) never gets a shared page.
+    map $http_cookie $portal_session {{
+        "~(^|;\\s*)(__Host-)?session=" 1;
+        default "";
+    }}
 
     upstream portal {{
         server 127.0.0.1:{upstream};
@@ -60,6 +65,25 @@ http {{
             proxy_set_header Accept-Encoding $portal_encoding;
             proxy_cache portal_public;
             proxy_cache_key $request_uri|$portal_encoding;
+            proxy_cache_lock on;
+            proxy_cache_use_stale updating error timeout http_502 http_503;
+            proxy_cache_background_update on;
+            add_header X-Cache $upstream_cache_status always;
+        }}
+        # Public pages (landing, rules, privacy, leaderboards), cached only for anonymous
+        # visitors: the app marks them public only when they hold nothing per-visitor.
+        location ~ ^/(rules|privacy|collective|rounds/[0-9]+/leaderboard)?$ {{
+            proxy_pass http://portal;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+            proxy_set_header Host $http_host;
+            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+            proxy_set_header X-Forwarded-Proto $scheme;
+            proxy_set_header Accept-Encoding $portal_encoding;
+            proxy_cache portal_public;
+            proxy_cache_key $request_uri|$portal_encoding|$cookie_lang|$http_hx_request;
+            proxy_cache_bypass $portal_session;
+            proxy_no_cache $portal_session;
             proxy_cache_lock on;
             proxy_cache_use_stale updating error timeout http_502 http_503;
             proxy_cache_background_update on;

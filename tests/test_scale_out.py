@@ -134,7 +134,7 @@ class Contestant:
     def request(self, method: str, path: str, expect: int, **data) -> requests.Response:
         response = self.http.request(method, self.base + path, data=data or None, allow_redirects=False, timeout=20)
         assert response.status_code == expect, (method, path, response.status_code, response.text[:300])
-        self.served_by.append(response.headers["X-Upstream"])
+        self.served_by.append(response.headers.get("X-Upstream", ""))
         match = TOKEN_RE.search(response.text)
         if match:
             self.token = match.group(1)
@@ -233,3 +233,26 @@ def test_login_rate_limit_counts_across_instances(cluster):
     # instance saw only two of them.
     assert statuses == [401, 401, 401, 429], statuses
     assert len(set(served)) == 2, served
+
+
+def test_deploy_config_shares_public_pages_with_anonymous_visitors_only(cluster, tmp_path):
+    """nginx as docs/deploy.md configures it (bench/nginx.py runs the same directives):
+    an anonymous visitor gets the landing page and leaderboard from the cache; a logged-in
+    contestant always gets their own page from the app."""
+    from bench.nginx import Nginx as DeployNginx
+
+    proxy = DeployNginx(tmp_path / "deploy-nginx", int(cluster["a"].url.rsplit(":", 1)[1]))
+    try:
+        for path in ("/", "/rounds/1/leaderboard"):
+            caches = [requests.get(proxy.url + path, timeout=10).headers["X-Cache"] for _ in range(3)]
+            assert caches[0] in ("MISS", "EXPIRED") and caches[1:] == ["HIT", "HIT"], (path, caches)
+        person = Contestant(proxy.url)
+        person.register("0912300004")
+        page = person.http.get(proxy.url + "/", timeout=10)
+        assert page.headers["X-Cache"] == "BYPASS" and "Đăng xuất" in page.text
+        assert TOKEN_RE.search(page.text) and page.headers["Cache-Control"] == "private, no-cache"
+        anonymous = requests.get(proxy.url + "/", timeout=10)
+        assert anonymous.headers["X-Cache"] == "HIT" and "Đăng xuất" not in anonymous.text
+        assert not TOKEN_RE.search(anonymous.text)
+    finally:
+        proxy.stop()
