@@ -49,7 +49,10 @@ def from_env() -> dict:
     url = database_url()
     redis_url = os.environ.get("REDIS_URL") or None
     production = os.environ.get("PORTAL_ENV", "development") == "production"
-    engine_options = {"pool_pre_ping": True}
+    # A "SELECT 1" before every request's first query is a round trip on every request.
+    # Without it, a database restart costs each pooled connection one failed request
+    # (SQLAlchemy then replaces the pool); DB_PRE_PING=1 trades that for the round trip.
+    engine_options = {"pool_pre_ping": _bool("DB_PRE_PING", False)}
     if url.startswith("postgresql"):
         # A gthread worker runs GUNICORN_THREADS requests at once and each holds at most
         # one connection, so that many (plus a little slack for CLI-style code paths) is
@@ -81,7 +84,9 @@ def from_env() -> dict:
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_UPLOAD_BYTES", str(5 * 1024 * 1024))),
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "RATELIMIT_ENABLED": _bool("RATELIMIT_ENABLED", True),
-        "RATELIMIT_HEADERS_ENABLED": True,
+        # X-RateLimit-* headers would cost a second Redis call on every limited request
+        # (the answer route among them); the limited routes are forms, not an API.
+        "RATELIMIT_HEADERS_ENABLED": False,
         "PORTAL_BASE_URL": os.environ.get("PORTAL_BASE_URL", ""),
         # Uploads waiting for a moderator's confirmation; a folder shared by all instances.
         "UPLOAD_DIR": os.environ.get("UPLOAD_DIR", ""),

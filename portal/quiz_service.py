@@ -223,12 +223,16 @@ def _ensure_writable(attempt: Attempt, contest: Contest, now: datetime) -> None:
         raise QuizRefusal(409, _time_up())
 
 
-def _lock_open(attempt: Attempt) -> None:
-    """Take the attempt's row (PostgreSQL row lock, SQLite write lock) while it is still in
-    progress, so an answer and a submit of the same attempt never interleave."""
-    result = db.session.execute(
-        sa.update(Attempt).where(Attempt.id == attempt.id, Attempt.status == "in_progress")
-        .values(status="in_progress").execution_options(synchronize_session=False))
+def _while_open(attempt: Attempt) -> sa.ScalarSelect:
+    """The attempt's id while it is still in progress, taking its row (PostgreSQL row lock;
+    SQLite has one writer at a time anyway), so an answer and a submit of the same attempt
+    never interleave: a submit waits for the answer's commit, or the answer, having waited
+    for the submit, finds the attempt closed and writes nothing."""
+    return (sa.select(Attempt.id).where(Attempt.id == attempt.id, Attempt.status == "in_progress")
+            .with_for_update().scalar_subquery())
+
+
+def _refuse_if_none_written(result) -> None:
     if result.rowcount != 1:
         db.session.rollback()
         raise QuizRefusal(409, _closed())
@@ -252,10 +256,10 @@ def save_answer(attempt: Attempt, contest: Contest, position: int, raw_choice: s
         raise QuizRefusal(400, _("Vui lòng chọn một phương án.")) from None
     if choice_id not in item.choice_order:
         raise QuizRefusal(400, _("Phương án đã chọn không thuộc câu hỏi này."))
-    _lock_open(attempt)
-    db.session.execute(sa.update(AttemptItem).where(AttemptItem.id == item.id)
-                       .values(chosen_choice_id=choice_id, answered_at=now)
-                       .execution_options(synchronize_session=False))
+    # One statement takes the attempt's lock and writes the answer.
+    _refuse_if_none_written(db.session.execute(
+        sa.update(AttemptItem).where(AttemptItem.id == item.id, AttemptItem.attempt_id == _while_open(attempt))
+        .values(chosen_choice_id=choice_id, answered_at=now).execution_options(synchronize_session=False)))
     _commit_keeping_loaded()
     set_committed_value(item, "chosen_choice_id", choice_id)
     set_committed_value(item, "answered_at", now)
@@ -272,9 +276,10 @@ def save_prediction(attempt: Attempt, contest: Contest, raw: str | None) -> int:
         raise QuizRefusal(400, _("Dự đoán phải là một số nguyên từ 0 đến %(max)s.",
                                  max=f"{contest.prediction_max:,}".replace(",", ".")))
     value = int(text)
-    _lock_open(attempt)
-    db.session.execute(sa.update(Attempt).where(Attempt.id == attempt.id).values(prediction=value)
-                       .execution_options(synchronize_session=False))
+    # The conditional UPDATE of the attempt's own row is its lock (as in _close).
+    _refuse_if_none_written(db.session.execute(
+        sa.update(Attempt).where(Attempt.id == attempt.id, Attempt.status == "in_progress")
+        .values(prediction=value).execution_options(synchronize_session=False)))
     _commit_keeping_loaded()
     set_committed_value(attempt, "prediction", value)
     return value
