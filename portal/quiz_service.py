@@ -52,27 +52,41 @@ def attempts_on(contestant: Contestant, day) -> int:
         Attempt.contestant_id == contestant.id, Attempt.local_day == day)) or 0
 
 
-def situation(contestant: Contestant, contest: Contest, now: datetime) -> tuple[Situation, object]:
+@dataclass
+class _Facts:
+    """What eligibility and a start need, each read once: the facts for decide(), the round
+    status, the attempt still in progress (after closing it if overdue) and the round's
+    active question ids."""
+    situation: Situation
+    status: object
+    open_attempt: Attempt | None
+    pool: list[int]
+
+
+def _facts(contestant: Contestant, contest: Contest, now: datetime) -> _Facts:
+    current = open_attempt(contestant)
+    if current is not None:
+        expire_if_overdue(current, contest, now)
+        if current.status != "in_progress":
+            current = None
     status = round_status(contest, now)
     rnd = status.round
-    pool = len(active_pool(rnd.id)) if rnd is not None and status.is_open else 0
-    return Situation(
+    pool = active_pool(rnd.id) if rnd is not None and status.is_open else []
+    facts = Situation(
         now=now, timezone=contest.timezone, round_state=status.state,
         round_number=rnd.number if rnd else None,
         round_opens_at=rnd.opens_at if rnd else None, round_closes_at=rnd.closes_at if rnd else None,
         contestant_status=contestant.status, status_reason=contestant.status_reason,
         attempts_today=attempts_on(contestant, clock.local_day(now, contest.timezone)),
         attempts_per_day=contest.attempts_per_day,
-        has_open_attempt=open_attempt(contestant) is not None,
-        pool_size=pool, questions_per_attempt=contest.questions_per_attempt), status
+        has_open_attempt=current is not None,
+        pool_size=len(pool), questions_per_attempt=contest.questions_per_attempt)
+    return _Facts(facts, status, current, pool)
 
 
 def eligibility(contestant: Contestant, contest: Contest) -> Decision:
     """The one eligibility check every view uses (after closing overdue attempts)."""
-    now = clock.now()
-    expire_overdue_for(contestant, contest, now)
-    facts, _status = situation(contestant, contest, now)
-    return decide(facts, _)
+    return decide(_facts(contestant, contest, clock.now()).situation, _)
 
 
 @dataclass
@@ -87,20 +101,19 @@ def start_attempt(contestant: Contestant, contest: Contest, source: str | None =
     one attempt: the unique (contestant, local day, day number) key refuses the second,
     which then resumes the first."""
     now = clock.now()
-    expire_overdue_for(contestant, contest, now)
-    facts, status = situation(contestant, contest, now)
-    decision = decide(facts, _)
+    known = _facts(contestant, contest, now)
+    decision = decide(known.situation, _)
     if decision.resumes:
-        return StartResult(open_attempt(contestant), decision)
+        return StartResult(known.open_attempt, decision)
     if not decision.allowed:
         return StartResult(None, decision)
-    rnd = status.round
+    rnd = known.status.round
     day = clock.local_day(now, contest.timezone)
     attempt = Attempt(contestant_id=contestant.id, round_id=rnd.id, local_day=day,
-                      day_seq=facts.attempts_today + 1, started_at=now,
+                      day_seq=known.situation.attempts_today + 1, started_at=now,
                       deadline_at=now + timedelta(seconds=contest.time_limit_seconds),
                       status="in_progress", source=source)
-    question_ids = draw_questions(active_pool(rnd.id), contest.questions_per_attempt)
+    question_ids = draw_questions(known.pool, contest.questions_per_attempt)
     choices: dict[int, list[int]] = {}
     for question_id, choice_id in db.session.execute(
             sa.select(Choice.question_id, Choice.id).where(Choice.question_id.in_(question_ids))
@@ -117,8 +130,7 @@ def start_attempt(contestant: Contestant, contest: Contest, source: str | None =
         existing = open_attempt(contestant)
         if existing is not None:
             return StartResult(existing, Decision(True, "resume", _("Lượt thi của bạn đã được tạo; tiếp tục lượt đó.")))
-        facts, _status = situation(contestant, contest, clock.now())
-        return StartResult(None, decide(facts, _))
+        return StartResult(None, decide(_facts(contestant, contest, clock.now()).situation, _))
     return StartResult(attempt, decision, created=True)
 
 
@@ -186,12 +198,6 @@ def expire_if_overdue(attempt: Attempt, contest: Contest, now: datetime | None =
     if not closed:
         db.session.refresh(attempt)
     return closed
-
-
-def expire_overdue_for(contestant: Contestant, contest: Contest, now: datetime) -> None:
-    attempt = open_attempt(contestant)
-    if attempt is not None:
-        expire_if_overdue(attempt, contest, now)
 
 
 def expire_all_overdue(contest: Contest, now: datetime | None = None) -> int:
