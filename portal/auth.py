@@ -3,6 +3,7 @@ and a view asks for the kind it needs."""
 from __future__ import annotations
 
 from functools import wraps
+from urllib.parse import urlsplit
 
 from flask import abort, redirect, request, url_for
 from flask_login import LoginManager, current_user
@@ -47,8 +48,14 @@ def contestant_required(view):
 
 
 def safe_next(target: str | None, default: str) -> str:
-    """Only same-site relative paths: never an open redirect."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+    """Only same-site relative paths: never an open redirect. Control characters and
+    spaces are refused outright, because URL parsers drop some of them ("/\t/evil.example"
+    would become "//evil.example"), and what is left must parse with no scheme or host."""
+    if (not target or not target.startswith("/") or target.startswith("//") or "\\" in target
+            or any(ord(ch) <= 0x20 or ord(ch) == 0x7F for ch in target)):
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
         return default
     return target
 

@@ -193,3 +193,34 @@ def test_an_expired_csrf_token_is_refused(app, client, ctx, clock):
     assert response.status_code == 400 and "CSRF" in response.get_data(as_text=True)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Attempt)) == 0
     assert client.post("/quiz/start", data={"csrf_token": fresh}).status_code == 303
+
+
+HOSTILE_NEXT = ["https://evil.example/", "//evil.example", "/\\evil.example", "/\t/evil.example",
+                "/%09/evil.example", "/\r/x", "/%0D/x", "/\n/evil.example", "/%0A/evil.example",
+                "/ /evil.example", "/\x7f/evil.example", "javascript:alert(1)", ""]
+
+
+@pytest.mark.parametrize("target", HOSTILE_NEXT)
+def test_no_open_redirect_through_next(client, ctx, clock, target):
+    """The language switch (a plain link) and the login both follow `next` only to a path
+    of this site, whatever a URL parser would make of control characters."""
+    from urllib.parse import quote, unquote, urlsplit
+
+    contest = make_contest()
+    decoded = quote(unquote(target), safe="")  # as a browser sends it: the server sees the raw characters
+    switched = client.get(f"/lang?lang=en&next={decoded}")
+    assert switched.status_code == 303 and switched.headers["Location"] == "/"
+    qh.register(client, contest.blocks[0].units[0].id)
+    client.post("/logout", data={"csrf_token": csrf_token(client)})
+    logged_in = client.post(f"/login?next={decoded}", data={"phone": "0912345678", "password": "mat-khau-1",
+                                                             "csrf_token": csrf_token(client, "/login")})
+    assert logged_in.status_code == 302 and logged_in.headers["Location"] == "/"
+    # Left percent-encoded, it is only an odd path of this site.
+    location = client.get("/lang", query_string={"lang": "en", "next": target}).headers["Location"]
+    assert location.startswith("/") and not location.startswith("//") and not urlsplit(location).netloc
+
+
+def test_a_same_site_next_is_kept(client, ctx, clock):
+    make_contest()
+    assert client.get("/lang", query_string={"lang": "en", "next": "/rounds/1/leaderboard?page=2"}
+                      ).headers["Location"] == "/rounds/1/leaderboard?page=2"
