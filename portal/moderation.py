@@ -6,7 +6,7 @@ import secrets
 
 import sqlalchemy as sa
 
-from portal import audit
+from portal import audit, stats
 from portal.extensions import db
 from portal.formatting import vn_date
 from portal.models import CONTESTANT_STATUSES, Attempt, Contestant, Round
@@ -101,6 +101,7 @@ def merge_accounts(kept: Contestant, duplicate: Contestant, actor: str, ip: str 
     before = {"status": duplicate.status, "status_reason": duplicate.status_reason, "attempts": moved}
     db.session.execute(sa.update(Attempt).where(Attempt.contestant_id == duplicate.id)
                        .values(contestant_id=kept.id))
+    stats.recount(a.round_id for a in attempts)  # two accounts may have counted as two participants
     duplicate.status = "closed"
     duplicate.status_reason = f"Tài khoản trùng, đã gộp vào tài khoản #{kept.id}."
     audit.record(actor, "contestant.merge", duplicate, before=before,

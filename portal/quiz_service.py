@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
-from portal import clock, scoring
+from portal import clock, scoring, stats
 from portal.contests import round_status
 from portal.drawing import draw_questions, order_choices
 from portal.eligibility import Decision, Situation, decide
@@ -174,6 +174,7 @@ def _close(attempt: Attempt, contest: Contest, status: str, closed_at: datetime)
     if result.rowcount != 1:
         db.session.rollback()
         return False
+    stats.count_closed(attempt)
     correct = dict(db.session.execute(
         sa.select(Choice.question_id, Choice.id).where(
             Choice.is_correct.is_(True),

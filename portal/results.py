@@ -18,7 +18,7 @@ from portal.extensions import db
 from portal.formatting import mask_phone
 from portal.models import (CONTESTANT_STATUSES, Attempt, Block, CollectiveAward, Contest, Contestant,
                            RankingEntry, Round, Staff, Unit)
-from portal.stats import CLOSED, round_counts
+from portal.stats import CLOSED, recount, round_counts
 
 PAGE_SIZE = 50
 PROVISIONAL_TTL = 30  # seconds; also bounds staleness in a process that missed a clear
@@ -326,7 +326,9 @@ def finalize_blockers(round_: Round, now: datetime | None = None) -> list[str]:
 
 def _participants(round_: Round, contest: Contest) -> int:
     """The participant count as the contest defines it for the prediction (everyone with a
-    closed attempt: the figure the public saw growing during the round)."""
+    closed attempt: the figure the public saw growing during the round), recounted from
+    the attempts so the frozen figure never depends on the running tally."""
+    recount([round_.id])
     counts = round_counts(round_)
     return counts["attempts"] if contest.prediction == "attempts" else counts["participants"]
 

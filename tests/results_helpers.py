@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 
-from portal import clock
+from portal import clock, stats
 from portal.extensions import db
 from portal.models import Attempt, Contest, Contestant, Round, Staff, Unit
 
@@ -58,6 +58,7 @@ def add_attempt(person: Contestant, round_: Round, score: int | None, duration_m
                       duration_ms=None if status == "in_progress" else duration_ms, prediction=prediction)
     db.session.add(attempt)
     db.session.flush()
+    stats.recount([round_.id])  # as seeding does: written directly, not closed through the quiz
     return attempt
 
 

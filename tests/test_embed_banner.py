@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from portal import stats
 from portal.config import ROOT
 from portal.embed.banner import (FIGURES_TTL, HTTP_MAX_AGE, frame_ancestors, parent_origin)
 from portal.extensions import db
@@ -36,6 +37,8 @@ def add_attempts(contest, round_number: int, statuses: list[str], source: str | 
                                started_at=started, deadline_at=started + timedelta(minutes=10),
                                status=status, source=source,
                                score=5 if status != "in_progress" else None))
+    db.session.flush()
+    stats.recount([rnd.id])
     db.session.commit()
 
 

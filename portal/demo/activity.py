@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
-from portal import clock, scoring
+from portal import clock, scoring, stats
 from portal.drawing import draw_questions, order_choices
 from portal.extensions import db
 from portal.models import Attempt, AttemptItem, Choice, Contest, Contestant, Question, Unit
@@ -59,6 +59,8 @@ def add_activity(contest: Contest, people: int = 160, seed: int = 2023) -> int:
                 continue
             days.add(day)
             made += _attempt(contest, rnd, person, started, day, pool, choices, skill, rng)
+    db.session.flush()
+    stats.recount([rnd.id])  # written directly, not closed one by one
     db.session.commit()
     return made
 

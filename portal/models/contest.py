@@ -86,6 +86,10 @@ class Round(db.Model):
     finalized_by: Mapped[str | None] = mapped_column(sa.String(120))
     participants_final: Mapped[int | None] = mapped_column(sa.BigInteger)
     ranking_checksum: Mapped[str | None] = mapped_column(sa.String(64))
+    # Participation so far, kept by the transaction that closes an attempt (portal/stats.py):
+    # the public stats read these instead of counting every attempt of the round.
+    tally_attempts: Mapped[int] = mapped_column(sa.BigInteger, default=0, server_default="0")
+    tally_participants: Mapped[int] = mapped_column(sa.BigInteger, default=0, server_default="0")
 
     contest: Mapped[Contest] = relationship(back_populates="rounds")
 
