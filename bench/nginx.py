@@ -36,6 +36,12 @@ http {{
     proxy_cache_path {tmp}/cache levels=1:2 keys_zone=portal_public:10m max_size=200m inactive=10m
                      use_temp_path=off;
     # A visitor with a session (logged in, or mid-registration) never gets a shared page.
+    # The fragment of a page (a real htmx request) or the whole page: the app decides by
+    # three headers (portal/htmx.py), so the cache key does too.
+    map "$http_hx_request:$http_hx_boosted:$http_hx_history_restore_request" $portal_fragment {{
+        "~^true:(?!true:)[^:]*:(?!true$)" 1;
+        default "";
+    }}
     map $http_cookie $portal_session {{
         "~(^|;\\s*)(__Host-)?session=" 1;
         default "";
@@ -81,7 +87,7 @@ http {{
             proxy_set_header X-Forwarded-Proto $scheme;
             proxy_set_header Accept-Encoding $portal_encoding;
             proxy_cache portal_public;
-            proxy_cache_key $request_uri|$portal_encoding|$cookie_lang|$http_hx_request;
+            proxy_cache_key $request_uri|$portal_encoding|$cookie_lang|$portal_fragment;
             proxy_cache_bypass $portal_session;
             proxy_no_cache $portal_session;
             proxy_cache_lock on;

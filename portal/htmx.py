@@ -10,6 +10,12 @@ def is_htmx() -> bool:
             and request.headers.get("HX-Boosted") != "true")
 
 
+# Every header is_htmx() reads: a cache (the browser's, nginx) must tell apart the
+# fragment and the whole page of one URL by all of them, not by HX-Request alone (htmx
+# sends HX-Request on a history restore too, and wants the whole page back).
+FRAGMENT_HEADERS = ("HX-Request", "HX-Boosted", "HX-History-Restore-Request")
+
+
 def vary_on_htmx(response: Response) -> Response:
-    response.vary.add("HX-Request")
+    response.vary.update(FRAGMENT_HEADERS)
     return response

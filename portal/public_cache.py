@@ -34,7 +34,8 @@ def cacheable_page() -> bool:
 
 def _shareable(response) -> bool:
     return (cacheable_page() and request.method in ("GET", "HEAD") and response.status_code == 200
-            and not session and not session.modified and "Set-Cookie" not in response.headers)
+            and not session and not session.modified and "Set-Cookie" not in response.headers
+            and "csp_nonce" not in g)  # a nonce must never be shared
 
 
 def register_public_cache(app: Flask) -> None:

@@ -35,12 +35,27 @@ def test_two_anonymous_visitors_get_the_same_bytes(app, client, ctx, clock):
     assert first.headers["Content-Security-Policy"] == second.headers["Content-Security-Policy"]
 
 
+def vary(response) -> set[str]:
+    return {name.strip().lower() for name in response.headers["Vary"].split(",")}
+
+
 def test_the_htmx_leaderboard_fragment_is_shareable_and_varies(client, ctx, clock):
     make_contest()
     response = client.get("/rounds/1/leaderboard", headers={"HX-Request": "true"})
     assert response.headers["Cache-Control"] == "public, max-age=30"
-    assert {"HX-Request", "Cookie"} <= set(response.headers["Vary"].replace(" ", "").split(","))
+    assert {"hx-request", "hx-boosted", "hx-history-restore-request", "cookie"} <= vary(response)
     assert "<html" not in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("extra", [{"HX-History-Restore-Request": "true"}, {"HX-Boosted": "true"}])
+def test_a_history_restore_or_boosted_request_gets_the_whole_page(client, ctx, clock, extra):
+    """htmx sends HX-Request on a history restore too, and needs the whole page: the Vary
+    header names every header that decides, so no cache hands it the fragment."""
+    make_contest()
+    fragment = client.get("/rounds/1/leaderboard", headers={"HX-Request": "true"})
+    page = client.get("/rounds/1/leaderboard", headers={"HX-Request": "true", **extra})
+    assert "<html" in page.get_data(as_text=True) and "<html" not in fragment.get_data(as_text=True)
+    assert vary(page) == vary(fragment) and page.headers["ETag"] != fragment.headers["ETag"]
 
 
 def test_a_logged_in_contestant_gets_a_private_page_with_the_token(client, ctx, clock):
@@ -65,12 +80,39 @@ def test_a_visit_from_a_banner_sets_a_cookie_and_is_not_shared(client, ctx, cloc
     assert client.get("/rules").headers["Cache-Control"] == "private, no-cache"
 
 
-def test_pages_with_forms_are_not_marked_public(client, ctx, clock):
+def test_a_logged_in_moderator_gets_private_pages(client, ctx, clock):
+    from tests.admin_helpers import login_staff
+
     make_contest()
-    for path in ("/login", "/register"):
+    login_staff(client)
+    for path in PUBLIC:
         response = client.get(path)
-        assert "public" not in response.headers.get("Cache-Control", ""), path
-        assert CSRF_RE.search(response.get_data(as_text=True)), path
+        assert response.headers["Cache-Control"] == "private, no-cache", path
+        assert "ETag" not in response.headers, path
+
+
+def test_a_page_showing_a_flashed_message_is_private(app, client, ctx, clock):
+    make_contest()
+    with client.session_transaction() as session:
+        session["_flashes"] = [("success", "Bài thi đã được nộp.")]
+    response = client.get("/")
+    assert "Bài thi đã được nộp." in response.get_data(as_text=True)
+    assert response.headers["Cache-Control"] == "private, no-cache"
+
+
+def test_head_is_shareable_like_get(client, ctx, clock):
+    make_contest()
+    head, get = client.head("/rules"), client.get("/rules")
+    assert head.headers["Cache-Control"] == get.headers["Cache-Control"] == "public, max-age=30"
+    assert head.headers["ETag"] == get.headers["ETag"]
+
+
+def test_compressed_pages_revalidate_with_their_own_etag(client, ctx, clock):
+    make_contest()
+    first = client.get("/rules", headers={"Accept-Encoding": "br"})
+    assert first.headers["Content-Encoding"] == "br" and first.headers["Cache-Control"] == "public, max-age=30"
+    again = client.get("/rules", headers={"Accept-Encoding": "br", "If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304 and again.get_data() == b""
 
 
 def test_a_missing_page_is_not_marked_public(client, ctx, clock):
@@ -80,9 +122,12 @@ def test_a_missing_page_is_not_marked_public(client, ctx, clock):
     assert "public" not in response.headers.get("Cache-Control", "")
 
 
-def test_language_choice_keeps_pages_shareable_per_language(client, ctx, clock):
+def test_language_choice_keeps_pages_shareable_per_language(app, client, ctx, clock):
     make_contest()
+    vietnamese = app.test_client().get("/rules")
     client.get("/lang", query_string={"lang": "en", "next": "/"})
-    response = client.get("/rules")
-    assert response.headers["Cache-Control"] == "public, max-age=30"
-    assert re.search(r'<html lang="en">', response.get_data(as_text=True))
+    english = client.get("/rules")
+    assert english.headers["Cache-Control"] == "public, max-age=30"
+    assert re.search(r'<html lang="en">', english.get_data(as_text=True))
+    assert re.search(r'<html lang="vi">', vietnamese.get_data(as_text=True))
+    assert english.headers["ETag"] != vietnamese.headers["ETag"] and "cookie" in vary(english)

@@ -206,6 +206,7 @@ def test_results_cache_is_shared_and_cleared_for_both(cluster):
                  "submitted_at, status, score, duration_ms) SELECT a.contestant_id, a.round_id, "
                  "a.local_day - 1, 1, a.started_at, a.deadline_at, a.submitted_at, 'submitted', 3, 500000 "
                  "FROM attempt a JOIN contestant c ON c.id = a.contestant_id WHERE c.phone = '0912300002'")
+    run_sql(url, "UPDATE round SET tally_attempts = tally_attempts + 1 WHERE number = 1")  # as seeding would
     assert stats(b) == before
     # A submission through nginx (either instance) clears the cache for both. Submissions
     # refresh results at most once per REFRESH_INTERVAL (portal/results.py); the marker of
@@ -246,6 +247,15 @@ def test_deploy_config_shares_public_pages_with_anonymous_visitors_only(cluster,
         for path in ("/", "/rounds/1/leaderboard"):
             caches = [requests.get(proxy.url + path, timeout=10).headers["X-Cache"] for _ in range(3)]
             assert caches[0] in ("MISS", "EXPIRED") and caches[1:] == ["HIT", "HIT"], (path, caches)
+        # The fragment and the whole page of one URL are cached apart, by the same three
+        # headers the app decides with: a history restore never gets the fragment.
+        board = proxy.url + "/rounds/1/leaderboard?page=1"
+        fragment = {"HX-Request": "true"}
+        restore = {"HX-Request": "true", "HX-History-Restore-Request": "true"}
+        for headers, whole in ((fragment, False), (restore, True), (fragment, False), (restore, True), ({}, True)):
+            response = requests.get(board, headers=headers, timeout=10)
+            assert ("<html" in response.text) is whole, (headers, response.headers["X-Cache"])
+        assert requests.get(board, headers=restore, timeout=10).headers["X-Cache"] == "HIT"
         person = Contestant(proxy.url)
         person.register("0912300004")
         page = person.http.get(proxy.url + "/", timeout=10)
