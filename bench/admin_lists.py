@@ -30,7 +30,7 @@ os.environ.setdefault("SECRET_KEY", "bench")
 
 import sqlalchemy as sa  # noqa: E402
 
-from portal import cache, clock, create_app  # noqa: E402
+from portal import cache, clock, create_app, stats  # noqa: E402
 from portal.contest_file import parse_contest_file  # noqa: E402
 from portal.contest_setup import apply_contest_spec  # noqa: E402
 from portal.extensions import db  # noqa: E402
@@ -121,6 +121,7 @@ def seed(contestants: int, attempts: int, items_for: int, dialect: str) -> dict:
 
     started = time.perf_counter()
     made = bulk_insert(Attempt.__table__, attempt_rows(), dialect)
+    stats.recount([r1.id])
     inserted_attempts = time.perf_counter() - started
     first_attempt = db.session.scalar(sa.select(sa.func.min(Attempt.id)))
 

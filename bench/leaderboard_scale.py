@@ -36,7 +36,7 @@ os.environ.setdefault("SECRET_KEY", "bench")
 
 import sqlalchemy as sa  # noqa: E402
 
-from portal import cache, clock, create_app, results, results_export  # noqa: E402
+from portal import cache, clock, create_app, results, results_export, stats  # noqa: E402
 from portal.contest_file import parse_contest_file  # noqa: E402
 from portal.contest_setup import apply_contest_spec  # noqa: E402
 from portal.extensions import db  # noqa: E402
@@ -114,6 +114,7 @@ def seed(size: int, dialect: str) -> dict:
                     made += 1
 
     bulk_insert(Attempt.__table__, attempts(), dialect)
+    stats.recount(r.id for r in contest.rounds)
     db.session.commit()
     analyze(dialect)
     count = db.session.scalar(sa.select(sa.func.count()).select_from(Attempt))

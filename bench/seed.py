@@ -58,10 +58,23 @@ def seed(url: str, contestants: int, attempts: int, seed_value: int = 8) -> dict
         local_today = datetime.combine(now.astimezone(ZoneInfo(tz)).date(), datetime.min.time(), tzinfo=ZoneInfo(tz))
         made = _copy_attempts(conn, rng, round_id, first_id, contestants, attempts, per_person, local_today,
                               limit_s)
+        _recount(conn, round_id)
         conn.commit()
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("VACUUM ANALYZE")
     return {"contestants": contestants, "attempts": made, "seconds": round(time.perf_counter() - started, 1)}
+
+
+def _recount(conn, round_id: int) -> None:
+    """The round's participation tally, as portal.stats.recount sets it (attempts written by
+    COPY were not closed through the quiz, which is what moves it)."""
+    conn.execute("""
+        UPDATE round SET
+          tally_attempts = (SELECT count(*) FROM attempt
+                            WHERE round_id = round.id AND status IN ('submitted', 'expired')),
+          tally_participants = (SELECT count(DISTINCT contestant_id) FROM attempt
+                                WHERE round_id = round.id AND status IN ('submitted', 'expired'))
+        WHERE id = %s""", (round_id,))
 
 
 def _copy_contestants(conn, contest_id: int, units: list[int], count: int, password_hash: str,

@@ -47,11 +47,6 @@ def open_attempt(contestant: Contestant) -> Attempt | None:
         .order_by(Attempt.id.desc()).limit(1))
 
 
-def attempts_on(contestant: Contestant, day) -> int:
-    return db.session.scalar(sa.select(sa.func.count()).select_from(Attempt).where(
-        Attempt.contestant_id == contestant.id, Attempt.local_day == day)) or 0
-
-
 @dataclass
 class _Facts:
     """What eligibility and a start need, each read once: the facts for decide(), the round
@@ -64,7 +59,13 @@ class _Facts:
 
 
 def _facts(contestant: Contestant, contest: Contest, now: datetime) -> _Facts:
-    current = open_attempt(contestant)
+    today = clock.local_day(now, contest.timezone)
+    # Today's attempts and the one in progress in one statement, so both come from the same
+    # snapshot: a start racing another sees its attempt as open and counted, or neither.
+    mine = db.session.scalars(sa.select(Attempt).where(
+        Attempt.contestant_id == contestant.id,
+        sa.or_(Attempt.local_day == today, Attempt.status == "in_progress")).order_by(Attempt.id.desc())).all()
+    current = next((a for a in mine if a.status == "in_progress"), None)
     if current is not None:
         expire_if_overdue(current, contest, now)
         if current.status != "in_progress":
@@ -77,7 +78,7 @@ def _facts(contestant: Contestant, contest: Contest, now: datetime) -> _Facts:
         round_number=rnd.number if rnd else None,
         round_opens_at=rnd.opens_at if rnd else None, round_closes_at=rnd.closes_at if rnd else None,
         contestant_status=contestant.status, status_reason=contestant.status_reason,
-        attempts_today=attempts_on(contestant, clock.local_day(now, contest.timezone)),
+        attempts_today=sum(1 for a in mine if a.local_day == today),
         attempts_per_day=contest.attempts_per_day,
         has_open_attempt=current is not None,
         pool_size=len(pool), questions_per_attempt=contest.questions_per_attempt)

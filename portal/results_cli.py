@@ -1,4 +1,4 @@
-"""Results commands: `round finalize|unfinalize|verify` and `results export` (stable names,
+"""Results commands: `round finalize|unfinalize|verify|recount` and `results export` (stable names,
 see DESIGN.md §4)."""
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.cli import AppGroup
 
-from portal import results, results_export
+from portal import results, results_export, stats
 from portal.extensions import db
 from portal.formatting import vn_money
 from portal.models import Contest, Round
@@ -39,6 +39,22 @@ def _round(slug: str, number: int) -> Round:
     if round_ is None:
         raise click.ClickException(f"Cuộc thi '{slug}' không có tuần {number}.")
     return round_
+
+
+@round_cli.command("recount")
+@click.option("--contest", "slug", required=True, help="slug của cuộc thi")
+@click.argument("number", type=int, required=False)
+def round_recount(slug: str, number: int | None) -> None:
+    """Recount the participation tally of round NUMBER (every round if omitted) from its
+    attempts: after attempts were written or changed outside the portal."""
+    contest = _contest(slug)
+    rounds = [_round(slug, number)] if number is not None else list(contest.rounds)
+    stats.recount(r.id for r in rounds)
+    db.session.commit()
+    results.results_changed(contest)
+    for round_ in rounds:
+        counts = stats.round_counts(round_)
+        click.echo(f"Tuần {round_.number}: {counts['participants']} người tham gia, {counts['attempts']} lượt thi.")
 
 
 @round_cli.command("finalize")

@@ -93,3 +93,18 @@ def test_recount_repairs_a_tally_and_finalize_freezes_the_exact_figure(client, c
     finalize_round(db.session.get(Round, round_id), actor="staff:test")
     assert db.session.get(Round, round_id).participants_final == 1
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Attempt)) == 1
+
+
+def test_round_recount_command(runner, client, ctx, clock):
+    contest = make_contest()
+    make_questions(contest, per_round=12)
+    round_id = contest.round_by_number(1).id
+    qh.register(client, contest.blocks[0].units[0].id)
+    take_quiz(client)
+    db.session.execute(sa.update(Round).values(tally_participants=9, tally_attempts=9))
+    db.session.commit()
+    result = runner.invoke(args=["round", "recount", "--contest", contest.slug])
+    assert result.exit_code == 0, result.output
+    assert "Tuần 1: 1 người tham gia, 1 lượt thi." in result.output and "Tuần 2: 0 người tham gia" in result.output
+    assert tally(round_id) == {"participants": 1, "attempts": 1}
+    assert runner.invoke(args=["round", "recount", "--contest", contest.slug, "9"]).exit_code != 0
