@@ -29,9 +29,13 @@ threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 timeout = 30
 graceful_timeout = 20
 keepalive = 5
-# Recycle workers now and then so a slow leak can never grow without bound.
-max_requests = 20000
-max_requests_jitter = 2000
+# No periodic worker recycling by default: a recycled gthread worker drops its idle
+# keep-alive connections, and a request a client (or nginx) sends on one at that moment
+# fails ("connection reset"; nginx does not resend a POST), which the 2,000-contestant
+# benchmark showed as a lost answer request. Worker memory stays flat under the benchmark
+# (docs/performance.md); GUNICORN_MAX_REQUESTS=N turns recycling back on if that changes.
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "0"))
+max_requests_jitter = max_requests // 10
 # Behind nginx, which logs every request already, GUNICORN_ACCESS_LOG= (empty) turns this off.
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None
 errorlog = "-"

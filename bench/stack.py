@@ -103,6 +103,19 @@ class Gunicorn:
         path = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
         return [int(p) for p in path.read_text().split()] if path.exists() else []
 
+    def worker_rss_mb(self) -> list[float]:
+        """Resident memory of each worker (MB): flat across the phases means no leak that
+        periodic worker recycling would have to hide."""
+        sizes = []
+        for pid in self.worker_pids():
+            try:
+                status = Path(f"/proc/{pid}/status").read_text()
+            except OSError:
+                continue
+            kb = next((int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:")), 0)
+            sizes.append(round(kb / 1024, 1))
+        return sizes
+
     def stop(self) -> None:
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
