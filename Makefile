@@ -40,7 +40,7 @@ test: $(VENV)/.test catalogs
 	@scripts/ensure-system-packages
 	@scripts/run-tests
 
-# Not part of `make test`: 30-40 minutes of load on the real stack (gunicorn with
+# Not part of `make test`: about 15 minutes of load on the real stack (gunicorn with
 # gunicorn.conf.py, PostgreSQL, Redis; wrk and nginx from Debian), results in
 # bench/results/ and docs/performance.md. BENCH_ARGS passes options (--quick: a smoke run).
 bench: $(VENV)/.bench catalogs
