@@ -11,6 +11,18 @@ from pathlib import Path
 
 from bench.stack import ROOT, free_port
 
+# The directives every proxied location shares, and those of every cached one.
+PROXY = """proxy_pass http://portal;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+            proxy_set_header Host $http_host;
+            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+            proxy_set_header X-Forwarded-Proto $scheme;"""
+CACHE = """proxy_cache_lock on;
+            proxy_cache_use_stale updating error timeout http_502 http_503;
+            proxy_cache_background_update on;
+            add_header X-Cache $upstream_cache_status always;"""
+
 CONF = """
 daemon off;
 {user}
@@ -62,46 +74,25 @@ http {{
         # Public, cookie-free, cacheable by their own Cache-Control (30 s, 300 s once final):
         # nginx answers them from its cache, one request per key goes to the app.
         location ~ ^/(embed/banner|embed\\.js|api/) {{
-            proxy_pass http://portal;
-            proxy_http_version 1.1;
-            proxy_set_header Connection "";
-            proxy_set_header Host $http_host;
-            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-            proxy_set_header X-Forwarded-Proto $scheme;
+            {proxy}
             proxy_set_header Accept-Encoding $portal_encoding;
             proxy_cache portal_public;
             proxy_cache_key $request_uri|$portal_encoding;
-            proxy_cache_lock on;
-            proxy_cache_use_stale updating error timeout http_502 http_503;
-            proxy_cache_background_update on;
-            add_header X-Cache $upstream_cache_status always;
+            {cache}
         }}
         # Public pages (landing, rules, privacy, leaderboards), cached only for anonymous
         # visitors: the app marks them public only when they hold nothing per-visitor.
         location ~ ^/(rules|privacy|collective|rounds/[0-9]+/leaderboard)?$ {{
-            proxy_pass http://portal;
-            proxy_http_version 1.1;
-            proxy_set_header Connection "";
-            proxy_set_header Host $http_host;
-            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-            proxy_set_header X-Forwarded-Proto $scheme;
+            {proxy}
             proxy_set_header Accept-Encoding $portal_encoding;
             proxy_cache portal_public;
             proxy_cache_key $request_uri|$portal_encoding|$cookie_lang|$portal_fragment;
             proxy_cache_bypass $portal_session;
             proxy_no_cache $portal_session;
-            proxy_cache_lock on;
-            proxy_cache_use_stale updating error timeout http_502 http_503;
-            proxy_cache_background_update on;
-            add_header X-Cache $upstream_cache_status always;
+            {cache}
         }}
         location / {{
-            proxy_pass http://portal;
-            proxy_http_version 1.1;
-            proxy_set_header Connection "";
-            proxy_set_header Host $http_host;
-            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-            proxy_set_header X-Forwarded-Proto $scheme;
+            {proxy}
         }}
     }}
 }}
@@ -121,7 +112,8 @@ class Nginx:
         # Run as root, nginx's workers would become "nobody", who cannot write the cache
         # in this private temp dir; a throwaway local instance keeps our own user instead.
         user = "user root;" if os.geteuid() == 0 else ""
-        conf.write_text(CONF.format(tmp=tmp, port=self.port, upstream=upstream_port, root=ROOT, user=user))
+        conf.write_text(CONF.format(tmp=tmp, port=self.port, upstream=upstream_port, root=ROOT, user=user,
+                                     proxy=PROXY, cache=CACHE))
         self.error_log = tmp / "error.log"
         self.process = subprocess.Popen([binary(), "-c", str(conf), "-p", str(tmp), "-e", str(self.error_log)],
                                         stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
