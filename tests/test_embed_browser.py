@@ -138,7 +138,9 @@ def test_moderator_page_previews_and_copies_the_snippet(allowed_host, live_serve
     snippet = desktop.locator("#snippet").input_value()
     assert f'<script async src="{live_server.url}/embed.js" data-size="728x90" data-theme="red" data-src="so-noi-vu"' in snippet
     desktop.get_by_role("button", name="Sao chép mã nhúng").click()
-    desktop.wait_for_function("document.getElementById('copy-status').textContent.length > 0")
+    # A function, not an expression string: the page's CSP forbids eval, which Playwright
+    # would need for a bare expression.
+    desktop.wait_for_function("() => document.getElementById('copy-status').textContent.length > 0")
     assert desktop.locator("#copy-status").inner_text() == "Đã sao chép mã nhúng."
     assert desktop.evaluate("navigator.clipboard.readText()") == snippet
     screenshot(desktop, "embed-admin")
@@ -155,7 +157,7 @@ def test_banners_appear_at_their_sizes_on_another_sites_page(allowed_host, deskt
         box = iframe.bounding_box()
         assert (round(box["width"]), round(box["height"])) == (width, height), slot
         # The countdown runs (days, then hh:mm:ss) and participants are shown.
-        frame.wait_for_function("/\\d{2}:\\d{2}:\\d{2}$/.test(document.querySelector('.b-count').textContent)")
+        frame.wait_for_function("() => /\\d{2}:\\d{2}:\\d{2}$/.test(document.querySelector('.b-count').textContent)")
         assert frame.locator(".b-label[data-live]").inner_text() == "Còn lại"
         assert re.fullmatch(r"[\d.]+", frame.locator(".b-num").inner_text())
         assert frame.locator("a.b-cta").get_attribute("href") == "/?src=so-noi-vu"
@@ -175,7 +177,7 @@ def test_responsive_banner_follows_the_host_width(allowed_host, desktop):
     assert iframe.bounding_box()["width"] > 900
     iframe.screenshot(path=str(ARTIFACTS / "embed-banner-responsive-wide.png"))
     desktop.set_viewport_size({"width": 400, "height": 900})
-    frame.wait_for_function(f"document.querySelector('[data-banner]').getBoundingClientRect().height > {wide}")
+    frame.wait_for_function(f"() => document.querySelector('[data-banner]').getBoundingClientRect().height > {wide}")
     narrow = reported()
     wait_for_height(desktop, "responsive", narrow)
     assert narrow > wide
@@ -187,7 +189,7 @@ def test_responsive_banner_follows_the_host_width(allowed_host, desktop):
 def test_on_a_phone_wide_banners_shrink_and_grow_taller(allowed_host, phone):
     phone.goto(allowed_host.origin + "/sample-host.html")
     iframe, frame = banner_frame(phone, "728x90")
-    phone.wait_for_function("document.querySelector('#slot-728x90 iframe').getBoundingClientRect().height > 90")
+    phone.wait_for_function("() => document.querySelector('#slot-728x90 iframe').getBoundingClientRect().height > 90")
     box = iframe.bounding_box()
     assert box["width"] <= 360 - 16
     assert round(box["height"]) == frame.evaluate(
