@@ -30,7 +30,7 @@ STREAM_BATCH = 10_000
 # Beyond this many attempts read for one page, the database dedupes instead (very deep
 # pages). Reading a prefix in index order costs O(page); the window function costs a sort
 # of the whole round (seconds at a million attempts), so the prefix is allowed to be long:
-# 50,000 rows is about 20 ms and covers ~140 pages of 50 with 7 attempts a contestant.
+# 50,000 rows take tens of milliseconds and cover hundreds of pages of 50.
 PREFIX_LIMIT = 50_000
 
 
@@ -159,13 +159,15 @@ def _provisional_best(round_: Round, contest: Contest, offset: int, limit: int) 
 
     A contestant's best attempt is their first in the global order of attempts, so the
     first k distinct contestants in that order are the top k; they lie within the first
-    k × (attempts a contestant can have) attempts. For the top pages the database hands
-    over that short prefix (a top-N sort, or an index range with a matching index); deep
-    pages let the database keep one row per contestant with a window function."""
+    k × (attempts a contestant can have) attempts. The database hands over a prefix (an
+    index range with the matching index, else a top-N sort): first 2k attempts, since
+    near the top most attempts are different contestants' best, then four times more
+    while that is short. Very deep pages let the database keep one row per contestant
+    with a window function instead."""
     need = offset + limit
     order = _provisional_order(contest)
     query = _ranked_attempts_query(round_, contest)
-    fetch = max(need * max_attempts_per_contestant(round_, contest), 64)
+    fetch = max(min(2, max_attempts_per_contestant(round_, contest)) * need, 64)
     while fetch <= PREFIX_LIMIT:
         rows = db.session.execute(query.order_by(*order).limit(fetch)).all()
         firsts: dict[int, sa.Row] = {}
@@ -175,7 +177,7 @@ def _provisional_best(round_: Round, contest: Contest, offset: int, limit: int) 
                 break
         if len(firsts) >= need or len(rows) < fetch:
             return list(firsts.values())[offset:need]
-        fetch *= 4  # the per-contestant bound did not hold (settings changed mid-round)
+        fetch *= 4
     numbered = query.add_columns(
         sa.func.row_number().over(partition_by=Attempt.contestant_id, order_by=order).label("rn")).subquery()
     best = sa.select(numbered.c.id).where(numbered.c.rn == 1).subquery()

@@ -304,6 +304,29 @@ def test_provisional_order_in_sql_matches_the_pure_ranking(contest, clock, monke
     assert pages(1000) == expected
 
 
+def test_a_prefix_of_one_persons_many_attempts_is_read_further(contest, clock, monkeypatch):
+    """Each contestant's seven attempts sit together in the global order, so the first
+    prefix read for a page holds too few contestants and the read must go further."""
+    r1 = round_no(contest, 1)
+    people = [add_contestant(contest, f"Thí sinh {i}") for i in range(12)]
+    for rank, person in enumerate(people):
+        for day in range(7):
+            add_attempt(person, r1, 10, 100_000 + rank * 10_000 + day, day=day)
+    db.session.commit()
+    reads = []
+    original = db.session.execute
+
+    def counting(statement, *args, **kwargs):
+        reads.append(getattr(statement, "_limit", None))
+        return original(statement, *args, **kwargs)
+
+    monkeypatch.setattr(db.session, "execute", counting)
+    board = results.admin_leaderboard(r1, 1, 11)
+    assert [row["contestant_id"] for row in board["rows"]] == [p.id for p in people[:11]]
+    assert board["has_next"] is True
+    assert 64 in reads and 256 in reads  # 64 attempts were 10 people: read on
+
+
 def test_leaderboard_cache_is_cleared_by_results_changed(contest, clock):
     r1 = round_no(contest, 1)
     first = add_contestant(contest, "Người Đầu")
