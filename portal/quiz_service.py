@@ -175,7 +175,6 @@ def _close(attempt: Attempt, contest: Contest, status: str, closed_at: datetime)
     if result.rowcount != 1:
         db.session.rollback()
         return False
-    stats.count_closed(attempt)
     correct = dict(db.session.execute(
         sa.select(Choice.question_id, Choice.id).where(
             Choice.is_correct.is_(True),
@@ -185,6 +184,7 @@ def _close(attempt: Attempt, contest: Contest, status: str, closed_at: datetime)
     db.session.execute(sa.update(Attempt).where(Attempt.id == attempt.id)
                        .values(score=scoring.score((chosen, correct.get(qid)) for qid, chosen in items))
                        .execution_options(synchronize_session=False))
+    stats.count_closed(attempt)  # last: it holds the round's row lock until the commit
     db.session.commit()
     db.session.refresh(attempt)
     _results_changed(attempt)
@@ -237,7 +237,7 @@ def _while_open(attempt: Attempt) -> sa.ScalarSelect:
     never interleave: a submit waits for the answer's commit, or the answer, having waited
     for the submit, finds the attempt closed and writes nothing."""
     return (sa.select(Attempt.id).where(Attempt.id == attempt.id, Attempt.status == "in_progress")
-            .with_for_update().scalar_subquery())
+            .with_for_update(key_share=True).scalar_subquery())  # FOR NO KEY UPDATE, as an UPDATE takes
 
 
 def _refuse_if_none_written(result) -> None:

@@ -25,14 +25,20 @@ def round_counts(round_: Round) -> dict[str, int]:
 
 def count_closed(attempt: Attempt) -> None:
     """One more closed attempt in its round, and one more participant if it is the
-    contestant's first closed attempt there. Runs in the transaction that closes it."""
+    contestant's first closed attempt there. Runs last in the transaction that closes it
+    (the round's row stays locked until the commit, so keep what follows short).
+
+    Two statements on purpose: the first takes the round's row lock (waiting for any
+    other close of the round to commit); the second, a new statement, then sees that
+    close, so two closes of one contestant's attempts count one participant."""
+    db.session.execute(sa.update(Round).where(Round.id == attempt.round_id)
+                       .values(tally_attempts=Round.tally_attempts + 1)
+                       .execution_options(synchronize_session=False))
     earlier = sa.exists().where(Attempt.round_id == attempt.round_id, Attempt.contestant_id == attempt.contestant_id,
                                 Attempt.status.in_(CLOSED), Attempt.id != attempt.id)
-    db.session.execute(
-        sa.update(Round).where(Round.id == attempt.round_id)
-        .values(tally_attempts=Round.tally_attempts + 1,
-                tally_participants=Round.tally_participants + sa.case((earlier, 0), else_=1))
-        .execution_options(synchronize_session=False))
+    db.session.execute(sa.update(Round).where(Round.id == attempt.round_id, ~earlier)
+                       .values(tally_participants=Round.tally_participants + 1)
+                       .execution_options(synchronize_session=False))
 
 
 def counted(round_id) -> tuple[sa.ScalarSelect, sa.ScalarSelect]:
@@ -47,6 +53,10 @@ def recount(round_ids: Iterable[int]) -> None:
     ids = sorted(set(round_ids))
     if not ids:
         return
+    # Lock the rounds first: a close in flight commits before the count below starts,
+    # whose statement then sees it (one UPDATE would count from a snapshot taken before
+    # it waited for that close, and lose it).
+    db.session.execute(sa.select(Round.id).where(Round.id.in_(ids)).order_by(Round.id).with_for_update())
     attempts, participants = counted(Round.id)
     db.session.execute(sa.update(Round).where(Round.id.in_(ids))
                        .values(tally_attempts=attempts, tally_participants=participants)

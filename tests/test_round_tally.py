@@ -1,5 +1,6 @@
 """A round's participation tally (what the stats JSON, the banner and the dashboard show)
 moves with every closed attempt and always equals a count of the attempts themselves."""
+import pytest
 import sqlalchemy as sa
 
 from portal import quiz_service, stats
@@ -108,3 +109,84 @@ def test_round_recount_command(runner, client, ctx, clock):
     assert "Tuần 1: 1 người tham gia, 1 lượt thi." in result.output and "Tuần 2: 0 người tham gia" in result.output
     assert tally(round_id) == {"participants": 1, "attempts": 1}
     assert runner.invoke(args=["round", "recount", "--contest", contest.slug, "9"]).exit_code != 0
+
+
+# --- concurrent closes on PostgreSQL ---------------------------------------------------
+
+def _waiting_for_a_lock(app, deadline_s: float = 10) -> None:
+    """Until another backend of this database waits for a row lock (bounded)."""
+    import time
+
+    with app.app_context():
+        end = time.monotonic() + deadline_s
+        while time.monotonic() < end:
+            waiting = db.session.scalar(sa.text(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND wait_event_type = 'Lock'"))
+            db.session.rollback()
+            if waiting:
+                return
+            time.sleep(0.01)  # polling the other backend's state, not timing the test
+    raise AssertionError("the other transaction never waited for the lock")
+
+
+def _in_thread(app, work):
+    import threading
+
+    errors = []
+
+    def run():
+        try:
+            with app.app_context():
+                work()
+                db.session.commit()
+        except Exception as exc:  # reported by the test below
+            errors.append(exc)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread, errors
+
+
+def _two_open_attempts(contest):
+    from tests.results_helpers import add_attempt, add_contestant
+
+    r1 = contest.round_by_number(1)
+    person = add_contestant(contest, "Đinh Thị Lan")
+    first = add_attempt(person, r1, 7, status="in_progress", day=1)
+    second = add_attempt(person, r1, 8, status="in_progress", day=2)
+    db.session.commit()
+    return r1.id, first.id, second.id
+
+
+def _close(attempt_id: int, status: str) -> None:
+    db.session.execute(sa.update(Attempt).where(Attempt.id == attempt_id).values(status=status))
+    stats.count_closed(db.session.get(Attempt, attempt_id))
+
+
+@pytest.mark.postgres
+def test_two_closes_of_one_contestant_at_once_count_one_participant(app, ctx, clock):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("concurrent transactions: the PostgreSQL pass")
+    round_id, first, second = _two_open_attempts(make_contest())
+    _close(first, "expired")  # not committed yet: holds the round's row
+    thread, errors = _in_thread(app, lambda: _close(second, "submitted"))
+    _waiting_for_a_lock(app)
+    db.session.commit()
+    thread.join(timeout=30)
+    assert not errors, errors
+    assert tally(round_id) == {"participants": 1, "attempts": 2} == exact(round_id)
+
+
+@pytest.mark.postgres
+def test_a_recount_during_a_close_keeps_that_close(app, ctx, clock):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("concurrent transactions: the PostgreSQL pass")
+    round_id, first, _second = _two_open_attempts(make_contest())
+    _close(first, "submitted")  # not committed yet
+    thread, errors = _in_thread(app, lambda: stats.recount([round_id]))
+    _waiting_for_a_lock(app)
+    db.session.commit()
+    thread.join(timeout=30)
+    assert not errors, errors
+    assert tally(round_id) == {"participants": 1, "attempts": 1} == exact(round_id)
