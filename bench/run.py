@@ -148,9 +148,10 @@ def busy_percent(before: tuple[int, int], after: tuple[int, int]) -> float:
 
 def wrk(url: str, seconds: int, connections: int, script: str = "get.lua", expect: int | str = 200,
         encoding: str = "", lines: Path | None = None, method: str = "POST", htmx: bool = False,
-        server: Gunicorn | None = None, database: str | None = None) -> dict:
+        one_pass: bool = False, server: Gunicorn | None = None, database: str | None = None) -> dict:
     env = dict(os.environ, WRK_SCRIPTS=str(WRK_DIR), WRK_EXPECT=str(expect), WRK_ENCODING=encoding,
-               WRK_LINES=str(lines or ""), WRK_METHOD=method, WRK_HTMX="1" if htmx else "")
+               WRK_LINES=str(lines or ""), WRK_METHOD=method, WRK_HTMX="1" if htmx else "",
+               WRK_ONE_PASS="1" if one_pass else "")
     before = cpu_busy()
     with CpuMeter(server, database) as meter:
         done = subprocess.run(["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s",
@@ -167,7 +168,7 @@ def wrk(url: str, seconds: int, connections: int, script: str = "get.lua", expec
             "load_avg_1m": round(os.getloadavg()[0], 2), **meter.per_request(raw["requests"]),
             "p50_ms": lat["p50"] / 1000, "p95_ms": lat["p95"] / 1000, "p99_ms": lat["p99"] / 1000,
             "max_ms": lat["max"] / 1000, "cpu_busy_pct": busy_percent(before, cpu_busy()),
-            "kb_per_response": round(raw["bytes"] / max(raw["requests"], 1) / 1024, 2),
+            "kb_per_response": round(raw["bytes"] / max(raw["requests"], 1) / 1024, 2), "statuses": raw["statuses"],
             **({"bad_status": raw["bad_status"]} if raw["unexpected_status"] else {})}
 
 
@@ -311,17 +312,30 @@ async def scenario_phase(base: str, phones: list[str], think, ramp: float, limit
 
 
 def answer_lines(url: str, sessions: list, path: Path) -> int:
-    """cookie, token, path, choice for every question of every started attempt."""
+    """cookie, token, path, choice for every question of every started attempt: the first
+    question of every attempt (attempts in a shuffled order), then every second, and so
+    on. Neighbouring lines are different contestants, and in one pass from unanswered
+    attempts each answer but an attempt's last finds the next question unanswered."""
     by_attempt = {a: (token, cookie) for a, token, cookie in sessions}
     with psycopg.connect(url) as conn:
         rows = conn.execute("SELECT attempt_id, position, choice_order FROM attempt_item "
                             "WHERE attempt_id = ANY(%s) ORDER BY attempt_id, position", (list(by_attempt),)).fetchall()
-    random.Random(5).shuffle(rows)
+    shuffled = list(by_attempt)
+    random.Random(5).shuffle(shuffled)
+    rank = {attempt: i for i, attempt in enumerate(shuffled)}
+    rows.sort(key=lambda row: (row[1], rank[row[0]]))
     with path.open("w") as out:
         for attempt_id, position, order in rows:
             token, cookie = by_attempt[attempt_id]
             out.write(f"{cookie}\t{token}\t/quiz/{attempt_id}/q/{position}\t{order[0]}\n")
     return len(rows)
+
+
+def reset_answers(url: str, sessions: list) -> None:
+    """Benchmark only: the started attempts' answers are cleared, as if just started."""
+    with psycopg.connect(url) as conn:
+        conn.execute("UPDATE attempt_item SET chosen_choice_id = NULL, answered_at = NULL WHERE attempt_id = ANY(%s)",
+                     ([attempt for attempt, _, _ in sessions],))
 
 
 # --- phase 7: finalize and export -----------------------------------------------------
@@ -436,9 +450,13 @@ def run_phases(args, report: dict, cache: redis.Redis, tmp: Path, big: str) -> N
             report.setdefault("endpoints", {})["POST /quiz/<id>/q/<n> (answer)"] = wrk(
                 server.url, args.wrk_seconds, args.wrk_connections, "answers.lua", 303, lines=lines,
                 server=server, database=args.database)
+            # htmx answers render the next question only while it is unanswered: one pass
+            # over the questions of attempts whose answers were cleared, as contestants
+            # answer (nine of ten responses carry a question, the tenth sends HX-Redirect).
+            reset_answers(url, sessions)
             report["endpoints"]["POST /quiz/<id>/q/<n> (answer, htmx)"] = wrk(
                 server.url, args.wrk_seconds, args.wrk_connections, "answers.lua", "200,204", BROWSER_ENCODING,
-                lines=lines, htmx=True, server=server, database=args.database)
+                lines=lines, htmx=True, one_pass=True, server=server, database=args.database)
             report["endpoints"]["GET /quiz/<id>/q/<n> (question)"] = wrk(
                 server.url, args.wrk_seconds, args.wrk_connections, "answers.lua", 200, BROWSER_ENCODING,
                 lines=lines, method="GET", server=server, database=args.database)
@@ -634,6 +652,8 @@ def print_report(report: dict) -> None:
             cpu_ratio = f"{hello_cpu / cost:.0%}" if hello_cpu and cost else "-"
             print(f"{name:58}{f['rps']:>8}{ratio:>7}{f['p50_ms']:>8.1f}{f['p95_ms']:>8.1f}{f['p99_ms']:>8.1f}"
                   f"{f['errors']:>7}{f['app_cpu_ms']:>8}{f['db_cpu_ms']:>7}{cpu_ratio:>10}")
+            if len(f.get("statuses", {})) > 1:
+                print(f"{'':4}responses by status: " + ", ".join(f"{k}: {v:,}" for k, v in f["statuses"].items()))
     for key, title in (("login_burst", "logins before the burst"), ("start_burst", "start burst"),
                        ("login_scenario", "logins before the scenario"), ("scenario", "contestants with think time")):
         if key in report:

@@ -2,7 +2,9 @@
 -- logged-in contestants with started attempts (WRK_LINES), each thread from its own
 -- offset, POSTing the answer form as a browser without JavaScript does (expects 303),
 -- or as htmx does (WRK_HTMX=1: the next question's fragment comes back, 200 or 204),
--- or with WRK_METHOD=GET loading the question page.
+-- or with WRK_METHOD=GET loading the question page. WRK_ONE_PASS=1: each thread stops
+-- after as many responses as there are lines (with the answers reset beforehand, every
+-- htmx answer then finds the attempt as a contestant would: the next question unanswered).
 package.path = os.getenv("WRK_SCRIPTS") .. "/?.lua;" .. package.path
 require("common")
 
@@ -22,6 +24,8 @@ end
 local method = os.getenv("WRK_METHOD") or "POST"
 local encoding = os.getenv("WRK_ENCODING") or ""
 local htmx = os.getenv("WRK_HTMX") == "1"
+local one_pass = os.getenv("WRK_ONE_PASS") == "1"
+local responses = 0
 
 function request()
   index = index + 1
@@ -43,4 +47,8 @@ end
 
 function response(status, headers, body)
   count_status(status)
+  responses = responses + 1
+  if one_pass and responses >= #lines then
+    wrk.thread:stop()
+  end
 end

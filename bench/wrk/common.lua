@@ -1,6 +1,6 @@
--- Shared by the benchmark's wrk scripts: a JSON summary on stdout, and a count of
--- responses whose status is not one of WRK_EXPECT ("303", "200,204"; wrk itself counts
--- only >= 400).
+-- Shared by the benchmark's wrk scripts: a JSON summary on stdout with the responses
+-- counted by status, and a count of those whose status is not one of WRK_EXPECT ("303",
+-- "200,204"; wrk itself counts only >= 400).
 local threads = {}
 expected = {}
 for code in string.gmatch(os.getenv("WRK_EXPECT") or "200", "%d+") do
@@ -13,6 +13,8 @@ function setup(thread)
 end
 
 function count_status(status)
+  statuses = statuses or {}
+  statuses[status] = (statuses[status] or 0) + 1
   if not expected[status] then
     unexpected = (unexpected or 0) + 1
     bad_status = status
@@ -20,17 +22,25 @@ function count_status(status)
 end
 
 function done(summary, latency, requests)
-  local bad, sample = 0, 0
+  local bad, sample, seen = 0, 0, {}
   for _, thread in ipairs(threads) do
     bad = bad + (thread:get("unexpected") or 0)
     sample = thread:get("bad_status") or sample
+    for status, count in pairs(thread:get("statuses") or {}) do
+      seen[status] = (seen[status] or 0) + count
+    end
   end
+  local parts = {}
+  for status, count in pairs(seen) do
+    table.insert(parts, string.format('"%d": %d', status, count))
+  end
+  table.sort(parts)
   local e = summary.errors
   io.write(string.format(
     'WRK_JSON {"requests": %d, "duration_us": %d, "bytes": %d, "unexpected_status": %d, "bad_status": %d, ' ..
-    '"errors": {"connect": %d, "read": %d, "write": %d, "status": %d, "timeout": %d}, ' ..
+    '"statuses": {%s}, "errors": {"connect": %d, "read": %d, "write": %d, "status": %d, "timeout": %d}, ' ..
     '"latency_us": {"mean": %.1f, "max": %d, "p50": %d, "p90": %d, "p95": %d, "p99": %d}}\n',
-    summary.requests, summary.duration, summary.bytes, bad, sample,
+    summary.requests, summary.duration, summary.bytes, bad, sample, table.concat(parts, ", "),
     e.connect, e.read, e.write, e.status, e.timeout,
     latency.mean, latency.max, latency:percentile(50), latency:percentile(90),
     latency:percentile(95), latency:percentile(99)))
