@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import wraps
 from urllib.parse import urlsplit
 
-from flask import abort, redirect, request, url_for
+from flask import abort, redirect, request, session, url_for
 from flask_login import LoginManager, current_user
 
 from portal.extensions import db
@@ -25,6 +25,21 @@ def configure(manager: LoginManager) -> None:
             return None
         model = {"c": Contestant, "s": Staff}.get(kind)
         return db.session.get(model, int(raw)) if model else None
+
+
+def session_account() -> tuple[str, int] | None:
+    """The kind ("c" or "s") and id of the account this session is logged in as, read from
+    the signed session alone. Flask-Login would load the row from the database to answer
+    the same question; hooks that run on every request and the answer route, which
+    checks the account in its own statement, need only the id. (We use no remember-me
+    cookie and "basic" session protection, so the session is the whole login.)"""
+    kind, _, raw = str(session.get("_user_id") or "").partition(":")
+    return (kind, int(raw)) if kind in ("c", "s") and raw.isdigit() else None
+
+
+def session_contestant_id() -> int | None:
+    account = session_account()
+    return account[1] if account and account[0] == "c" else None
 
 
 def current_contestant() -> Contestant | None:
@@ -62,7 +77,6 @@ def safe_next(target: str | None, default: str) -> str:
 
 def register_staff_idle_timeout(app) -> None:
     """Staff sessions end after STAFF_IDLE_MINUTES without a request."""
-    from flask import session
     from flask_login import logout_user
 
     from portal import clock
@@ -71,7 +85,8 @@ def register_staff_idle_timeout(app) -> None:
     def expire_idle_staff():
         # Public, cached responses (banner, static files) must never touch the session,
         # and viewing them is not staff activity.
-        if request.path.startswith(("/embed", "/static", "/api/")) or current_staff() is None:
+        account = session_account()
+        if request.path.startswith(("/embed", "/static", "/api/")) or account is None or account[0] != "s":
             return None
         now = int(clock.now().timestamp())
         seen = session.get("staff_seen")

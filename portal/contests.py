@@ -12,13 +12,20 @@ from portal.extensions import db
 from portal.models import Contest, Round
 
 
+def is_portal_contest(slug: str | sa.BindParameter | None) -> sa.ColumnElement[bool]:
+    """The condition on Contest that picks the contest served at "/": CONTEST_SLUG, else
+    the most recently created one. One definition for the ORM read below and for the
+    statements that check it without loading the contest (portal/answer_saving.py)."""
+    if isinstance(slug, sa.BindParameter) or slug:
+        return Contest.slug == slug
+    return Contest.id == sa.select(sa.func.max(Contest.id)).scalar_subquery()
+
+
 def portal_contest() -> Contest | None:
-    """The contest served at "/": CONTEST_SLUG, else the most recently created one."""
+    """The contest served at "/" (see is_portal_contest), read once per request."""
     if "portal_contest" not in g:
-        slug = current_app.config.get("CONTEST_SLUG")
-        query = sa.select(Contest)
-        query = query.where(Contest.slug == slug) if slug else query.order_by(Contest.id.desc()).limit(1)
-        g.portal_contest = db.session.scalar(query)
+        g.portal_contest = db.session.scalar(
+            sa.select(Contest).where(is_portal_contest(current_app.config.get("CONTEST_SLUG"))))
     return g.portal_contest
 
 

@@ -18,4 +18,10 @@ def counted_duration_ms(started_at: datetime, closed_at: datetime, time_limit_se
 
 def accepts_at(deadline: datetime, grace_seconds: int, instant: datetime) -> bool:
     """Answers and the submit are accepted until deadline + grace, never after."""
-    return instant <= deadline + timedelta(seconds=grace_seconds)
+    return deadline >= acceptance_cutoff(grace_seconds, instant)
+
+
+def acceptance_cutoff(grace_seconds: int, instant: datetime) -> datetime:
+    """The earliest deadline still accepting at this instant: deadline >= instant - grace
+    is the same rule as accepts_at, in the form a database condition can use."""
+    return instant - timedelta(seconds=grace_seconds)

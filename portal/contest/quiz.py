@@ -2,12 +2,15 @@
 submit, result. Every step is a plain form and a redirect; htmx swaps fragments."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+from types import SimpleNamespace
+
 from flask import abort, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from portal import clock
+from portal import answer_saving, clock
 from portal.attribution import current_source
-from portal.auth import contestant_required, current_contestant
+from portal.auth import contestant_required, current_contestant, session_contestant_id
 from portal.contest.forms import AnswerForm, EmptyForm, PredictionForm
 from portal.contest.views import bp
 from portal.contests import portal_contest_or_404
@@ -16,7 +19,7 @@ from portal.htmx import is_htmx, vary_on_htmx
 from portal.models import Attempt
 from portal.quiz_service import (QuizRefusal, attempt_for, eligibility, expire_if_overdue, item_at,
                                  question_with_choices, save_answer, save_prediction, start_attempt, submit)
-from portal.rate_limits import limit
+from portal.rate_limits import hit_per_account, limit
 
 
 def _own_attempt(attempt_id: int) -> tuple[Attempt, object]:
@@ -99,22 +102,43 @@ def question(attempt_id: int, position: int):
     return _question_page(attempt, contest, position)
 
 
-def _after_answer(attempt: Attempt, contest, position: int) -> str:
-    following = next((i.position for i in attempt.items if i.position > position and i.chosen_choice_id is None), None)
-    if following is None:
-        following = _first_unanswered(attempt)
+def _next_step(attempt_id: int, following: int | None, asks_prediction: bool) -> str:
+    """Where a contestant goes after an answer: the next unanswered question (`following`),
+    else the prediction (if still to give), else the review."""
     if following is not None:
-        return url_for("contest.question", attempt_id=attempt.id, position=following)
-    if contest.prediction != "none" and attempt.prediction is None:
-        return url_for("contest.prediction", attempt_id=attempt.id)
-    return url_for("contest.attempt_review", attempt_id=attempt.id)
+        return url_for("contest.question", attempt_id=attempt_id, position=following)
+    if asks_prediction:
+        return url_for("contest.prediction", attempt_id=attempt_id)
+    return url_for("contest.attempt_review", attempt_id=attempt_id)
+
+
+def _after_answer(attempt: Attempt, contest, position: int) -> str:
+    """The first unanswered question after `position`, else the first unanswered one
+    (answer_saving's statement returns the same two positions)."""
+    following = next((i.position for i in attempt.items if i.position > position and i.chosen_choice_id is None),
+                     _first_unanswered(attempt))
+    return _next_step(attempt.id, following, contest.prediction != "none" and attempt.prediction is None)
 
 
 @bp.post("/quiz/<int:attempt_id>/q/<int:position>")
-@contestant_required
-@limit("answer", per="account")
 def answer(attempt_id: int, position: int):
+    """Save one answer (CSRF is checked for every POST before any view). The common case
+    is one statement (portal/answer_saving.py); anything it does not write goes through
+    the full checks below, which save it or say why not."""
+    hit_per_account("answer")
+    contestant_id = session_contestant_id()
+    choice_id = answer_saving.parse_choice(request.form.get("choice"))
+    if contestant_id is not None and choice_id is not None:
+        saved = answer_saving.try_save(contestant_id, attempt_id, position, choice_id, clock.now())
+        if saved is not None:
+            return _after_saved(saved)
+    return _answer_checked(attempt_id, position)
+
+
+@contestant_required
+def _answer_checked(attempt_id: int, position: int):
     attempt, contest = _own_attempt(attempt_id)
+    answer_saving.remember_grace(contest)
     if not AnswerForm().validate_on_submit():
         refuse(400, _("Biểu mẫu không hợp lệ."))
     try:
@@ -130,25 +154,64 @@ def answer(attempt_id: int, position: int):
     return redirect(target, code=303)
 
 
+@dataclass(frozen=True)
+class _AttemptView:
+    """What the question fragment reads of an attempt and an item (the ORM objects have
+    the same attributes), for a fragment rendered from answer_saving's plain rows."""
+    id: int
+    items: list
+
+
+@dataclass(frozen=True)
+class _ItemView:
+    position: int
+    chosen_choice_id: int | None
+    question: object
+
+
+def _after_saved(saved: answer_saving.SavedAnswer):
+    following = saved.next_after if saved.next_after is not None else saved.first_unanswered
+    asks = saved.contest_prediction != "none" and not saved.prediction_given
+    target = _next_step(saved.attempt_id, following, asks)
+    if not is_htmx():
+        return redirect(target, code=303)
+    if following is None:
+        return _redirect_fragment(target)
+    shown = answer_saving.fragment_for(saved.attempt_id, following)
+    chosen = next(i.chosen_choice_id for i in shown.items if i.position == following)
+    response = make_response(render_template(
+        "contest/_question.html", attempt=_AttemptView(saved.attempt_id, shown.items),
+        item=_ItemView(following, chosen, SimpleNamespace(text=shown.text)), ordered_choices=shown.choices,
+        total=len(shown.items), answered=sum(1 for i in shown.items if i.chosen_choice_id),
+        prediction_kind=saved.contest_prediction, error=None))
+    response.headers["HX-Push-Url"] = target
+    return vary_on_htmx(response)
+
+
 def _next_fragment(attempt: Attempt, contest, target: str):
-    next_position = _position_in(target, attempt)
+    next_position = _position_in(target, attempt.id)
     if next_position is not None:
         return _question_page(attempt, contest, next_position)
+    return _redirect_fragment(target)
+
+
+def _redirect_fragment(target: str):
     response = make_response("", 204)
     response.headers["HX-Redirect"] = target
     return vary_on_htmx(response)
 
 
-def _position_in(url: str, attempt: Attempt) -> int | None:
-    prefix = url_for("contest.question", attempt_id=attempt.id, position=0)[:-1]
+def _position_in(url: str, attempt_id: int) -> int | None:
+    prefix = url_for("contest.question", attempt_id=attempt_id, position=0)[:-1]
     tail = url[len(prefix):] if url.startswith(prefix) else ""
     return int(tail) if tail.isdigit() else None
 
 
 @bp.route("/quiz/<int:attempt_id>/prediction", methods=["GET", "POST"])
 @contestant_required
-@limit("answer", per="account")
 def prediction(attempt_id: int):
+    if request.method == "POST":
+        hit_per_account("answer")  # the same counter as the answers
     attempt, contest = _own_attempt(attempt_id)
     if contest.prediction == "none":
         abort(404)
@@ -199,9 +262,7 @@ def attempt_submit(attempt_id: int):
     flash(_("Bài thi đã được nộp."), "success")
     target = url_for("contest.attempt_result", attempt_id=attempt.id)
     if is_htmx():
-        response = make_response("", 204)
-        response.headers["HX-Redirect"] = target
-        return vary_on_htmx(response)
+        return _redirect_fragment(target)
     return redirect(target, code=303)
 
 

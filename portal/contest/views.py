@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, render_template
+from werkzeug.local import LocalProxy
 
 from portal.contests import portal_contest, portal_contest_or_404, round_status
 from portal.public_cache import public_page
@@ -11,7 +12,9 @@ bp = Blueprint("contest", __name__)
 
 @bp.app_context_processor
 def inject_contest() -> dict:
-    return {"contest": portal_contest()}
+    # Read only if a template uses it: a fragment that is given all it shows (the question
+    # after a saved answer) then costs no query for the contest.
+    return {"contest": LocalProxy(portal_contest)}
 
 
 @bp.get("/")
