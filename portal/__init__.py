@@ -51,6 +51,7 @@ def register_extensions(app: Flask) -> None:
     compress.init_app(app)
     login_manager.init_app(app)
     auth.configure(login_manager)
+    auth.keep_current_user_lazy(app)
     auth.register_staff_idle_timeout(app)
     from portal import database
 

@@ -27,6 +27,17 @@ def configure(manager: LoginManager) -> None:
         return db.session.get(model, int(raw)) if model else None
 
 
+def keep_current_user_lazy(app) -> None:
+    """Flask-Login's context processor loads the account for every template rendered,
+    whether it reads current_user or not (a question fragment does not). Ours hands
+    templates the current_user proxy itself, which loads the account on first use."""
+    from flask_login.utils import _user_context_processor
+
+    processors = app.template_context_processors[None]
+    processors[:] = [p for p in processors if p is not _user_context_processor]
+    app.context_processor(lambda: {"current_user": current_user})
+
+
 def session_account() -> tuple[str, int] | None:
     """The kind ("c" or "s") and id of the account this session is logged in as, read from
     the signed session alone. Flask-Login would load the row from the database to answer

@@ -285,3 +285,29 @@ def test_the_answer_limit_counts_every_answer_of_an_account(_schema, clock):
             db.engine.dispose()
     finally:
         limiter.reset()
+
+
+def test_an_htmx_answer_is_two_statements_and_a_form_answer_one(client, contest, saves):
+    """The write, then (htmx) the next question's fragment: nothing loads the contestant,
+    the contest or the attempt, not even the template context."""
+    from sqlalchemy import event
+
+    attempt_id = started(client, contest)
+    warm(client, attempt_id)
+    second, third = (item.choice_order[0] for item in items_of(attempt_id)[1:3])
+    token = csrf_token(client)
+    statements = []
+
+    def record(conn, cursor, statement, *args):
+        statements.append(statement.split()[0])
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        fragment = qh.answer(client, attempt_id, 2, second, headers=HTMX, token=token)
+        htmx_statements, statements[:] = list(statements), []
+        form = qh.answer(client, attempt_id, 3, third, token=token)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    assert fragment.status_code == 200 and "Câu 3/10" in fragment.get_data(as_text=True)
+    assert form.status_code == 303
+    assert htmx_statements == ["UPDATE", "SELECT"] and statements == ["UPDATE"]

@@ -201,8 +201,21 @@ def _redirect_fragment(target: str):
     return vary_on_htmx(response)
 
 
+def _question_prefix(attempt_id: int) -> str:
+    """An attempt's question URLs without the position ("/quiz/7/q/")."""
+    return url_for("contest.question", attempt_id=attempt_id, position=0)[:-1]
+
+
+@bp.app_template_global()
+def question_urls(attempt_id: int):
+    """A question's URL by position, with url_for run once: the quiz navigation links every
+    question of the attempt twice (href and hx-get), on every answer's fragment."""
+    prefix = _question_prefix(attempt_id)
+    return lambda position: f"{prefix}{position}"
+
+
 def _position_in(url: str, attempt_id: int) -> int | None:
-    prefix = url_for("contest.question", attempt_id=attempt_id, position=0)[:-1]
+    prefix = _question_prefix(attempt_id)
     tail = url[len(prefix):] if url.startswith(prefix) else ""
     return int(tail) if tail.isdigit() else None
 
