@@ -161,7 +161,8 @@ def wrk(url: str, seconds: int, connections: int, script: str = "get.lua", expec
     if line is None:
         raise RuntimeError(f"wrk gave no summary:\n{done.stdout}\n{done.stderr}")
     raw = json.loads(line.removeprefix("WRK_JSON "))
-    seconds_run = raw["duration_us"] / 1e6
+    # A one-pass run that finished early is timed by its pass (wrk's duration is the -d).
+    seconds_run = (raw.get("pass_us") or raw["duration_us"]) / 1e6
     errors = sum(raw["errors"].values()) - raw["errors"]["status"] + raw["unexpected_status"]
     lat = raw["latency_us"]
     return {"requests": raw["requests"], "rps": round(raw["requests"] / seconds_run, 1), "errors": errors,
@@ -169,6 +170,7 @@ def wrk(url: str, seconds: int, connections: int, script: str = "get.lua", expec
             "p50_ms": lat["p50"] / 1000, "p95_ms": lat["p95"] / 1000, "p99_ms": lat["p99"] / 1000,
             "max_ms": lat["max"] / 1000, "cpu_busy_pct": busy_percent(before, cpu_busy()),
             "kb_per_response": round(raw["bytes"] / max(raw["requests"], 1) / 1024, 2), "statuses": raw["statuses"],
+            "seconds": round(seconds_run, 2),
             **({"bad_status": raw["bad_status"]} if raw["unexpected_status"] else {})}
 
 

@@ -28,6 +28,7 @@ local one_pass = os.getenv("WRK_ONE_PASS") == "1"
 local responses = 0
 
 function request()
+  started_us = started_us or now_us()
   index = index + 1
   local line = lines[(index % #lines) + 1]
   if method == "GET" then
@@ -49,6 +50,7 @@ function response(status, headers, body)
   count_status(status)
   responses = responses + 1
   if one_pass and responses >= #lines then
+    finished_us = finished_us or now_us()
     wrk.thread:stop()
   end
 end
