@@ -3,7 +3,9 @@ test client, the real PostgreSQL and Redis) under cProfile, the time aggregated 
 package it is spent in. A benchmark aid, not a test; `make bench` does not run it.
 
 Seeds a small copy of the demo contest (the database is dropped afterwards), logs in
-CONTESTANTS contestants, starts an attempt for each, then for every request kind:
+CONTESTANTS contestants, starts an attempt for each, then for every request kind (the
+hot requests, and a POST that does nothing, which shows what the portal's own stack
+costs before any work):
   - the wall time per request without the profiler, and the same for a bare Flask hello
     (bench/hello.py) through the same test client, so the in-process ratio is printed;
   - with the profiler: the share of time by package, and the functions with the most
@@ -162,8 +164,14 @@ def main() -> None:
         from portal import create_app
 
         app = create_app()
+        # The portal's floor: a POST that does nothing, through everything every POST of
+        # a contestant goes through (session, CSRF, the portal's hooks and headers).
+        app.add_url_rule("/bench-floor", "bench_floor", lambda: ("", 204), methods=["POST"])
         sessions = [sign_in(app, seeding.phone(i)) for i in range(CONTESTANTS)]
         kinds = request_kinds(url, sessions)
+        kinds["POST that does nothing (session + CSRF + the portal's hooks)"] = (
+            [lambda c=client, t=token: c.post("/bench-floor", data={"choice": "1", "csrf_token": t})
+             for client, token, _ in sessions], 204)
         hello = hello_app.test_client()
         hello_calls = [lambda: hello.get("/")]
         timed(hello_calls, 2_000, 200)
