@@ -7,7 +7,8 @@ Phases, each bounded in time:
   2. ceiling: wrk on a bare Flask "hello" under the same gunicorn config
   3. wrk on the public GET endpoints (landing, banner, leaderboards, stats, a static file)
   4. 500 contestants log in, then press "start" at the same moment
-  5. wrk on answer-saving (and on the question page) with those 500 sessions
+  5. wrk on answer-saving (and on the question page) with those 500 sessions; 5b: the
+     answer runs again with py-spy sampling the workers (bench/spy.py)
   6. 2,000 contestants log in, then take the quiz at once with 10-30 s think time
   7. finalize round 1 and export its ranking with the command-line tools (time, peak RSS)
 
@@ -38,6 +39,7 @@ from bench import seed as seeding
 from bench import traffic
 from bench.nginx import Nginx
 from bench.nginx import binary as nginx_binary
+from bench.spy import Spy
 from bench.stack import PYTHON, ROOT, Gunicorn, create_database, drop_database, ensure_services, flask
 
 SLUG = seeding.SLUG
@@ -70,6 +72,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--out", type=Path, default=RESULTS / "latest.json")
     parser.add_argument("--skip", default="", help="phases to skip, e.g. 6,7")
     parser.add_argument("--keep-db", action="store_true", help="keep the benchmark database afterwards")
+    parser.add_argument("--no-py-spy", action="store_true", help="skip phase 5b (py-spy on the answer runs)")
     parser.add_argument("--quick", action="store_true",
                         help="a smoke run: 20,000 contestants, 100,000 attempts, 200 + 100 contestants, 5 s wrk")
     args = parser.parse_args()
@@ -462,6 +465,8 @@ def run_phases(args, report: dict, cache: redis.Redis, tmp: Path, big: str) -> N
             report["endpoints"]["GET /quiz/<id>/q/<n> (question)"] = wrk(
                 server.url, args.wrk_seconds, args.wrk_connections, "answers.lua", 200, BROWSER_ENCODING,
                 lines=lines, method="GET", server=server, database=args.database)
+            if not args.no_py_spy:
+                report["py_spy"] = spy_phase(args, server, url, sessions, lines)
             memory["after phase 5"] = server.worker_rss_mb()
         if 6 not in args.skip:
             first = args.burst + 10
@@ -479,6 +484,26 @@ def run_phases(args, report: dict, cache: redis.Redis, tmp: Path, big: str) -> N
     if 7 not in args.skip:
         log("phase 7: finalize round 1 and export its ranking")
         report["finalize"] = finalize_phase(url, env, tmp)
+
+
+def spy_phase(args, server: Gunicorn, url: str, sessions: list, lines: Path) -> dict:
+    """Phase 5b: the answer runs again with py-spy sampling every worker (the throughput
+    figures above come from the runs without it)."""
+    log("phase 5b: the answer runs again under py-spy")
+    runs = {"POST /quiz/<id>/q/<n> (answer)": dict(expect=303),
+            "POST /quiz/<id>/q/<n> (answer, htmx)": dict(expect="200,204", encoding=BROWSER_ENCODING,
+                                                          htmx=True, one_pass=True)}
+    out = {}
+    for label, options in runs.items():
+        if options.get("one_pass"):
+            reset_answers(url, sessions)
+        time.sleep(2)  # requests still queued from the previous run finish outside the samples
+        with Spy(server.worker_pids(), args.wrk_seconds) as spy:
+            wrk(server.url, args.wrk_seconds, args.wrk_connections, "answers.lua", lines=lines, **options)
+        out[label] = spy.report()
+        if not out[label]["samples"]:
+            log(f"  py-spy gave no samples: {out[label]['errors']}")
+    return out
 
 
 def hello_phase(args, env: dict, tmp: Path) -> dict:
@@ -668,6 +693,12 @@ def print_report(report: dict) -> None:
                           f"{f['p99_ms']:>8.1f}{f['errors']:>8}")
             for sample in phase.get("error_samples", [])[:5]:
                 print(f"  error: {sample}")
+    for name, spied in report.get("py_spy", {}).items():
+        if spied.get("samples"):
+            print(f"\npy-spy, {name}: {spied['samples']:,} samples of the workers running Python")
+            print("  by package (own time): " + ", ".join(f"{p} {v} %" for p, v in spied["by_package_pct"].items()))
+            print("  portal code (inclusive): " + ", ".join(f"{r['function']} {r['pct']} %"
+                                                      for r in spied["portal_inclusive"][:6]))
     if "scale" in report:
         print(f"\n{'median ms':30}" + "".join(f"{s + ' attempts':>26}" for s in report["scale"]))
         names = [n for n in next(iter(report["scale"].values())) if n != "seed"]
