@@ -55,6 +55,15 @@ def warm(client, attempt_id: int) -> AttemptItem:
     return first
 
 
+def answered_through(client, attempt_id: int, last: int) -> list[AttemptItem]:
+    """Questions 1 to `last` answered (the first through the checked path)."""
+    items = items_of(attempt_id)
+    warm(client, attempt_id)
+    for position in range(2, last + 1):
+        qh.answer(client, attempt_id, position, items[position - 1].choice_order[0])
+    return items
+
+
 @pytest.fixture
 def contest(ctx, clock):
     contest = make_contest()
@@ -90,10 +99,7 @@ def test_answers_after_the_first_are_one_statement_and_land_where_the_checked_pa
 
 def test_after_the_prediction_the_last_answer_goes_to_the_review(client, contest, saves):
     attempt_id = started(client, contest)
-    items = items_of(attempt_id)
-    warm(client, attempt_id)
-    for position in range(2, 10):
-        qh.answer(client, attempt_id, position, items[position - 1].choice_order[0])
+    items = answered_through(client, attempt_id, 9)
     client.post(f"/quiz/{attempt_id}/prediction", data={"prediction": "1234", "csrf_token": csrf_token(client)})
     assert db.session.get(Attempt, attempt_id).prediction == 1234
     response = qh.answer(client, attempt_id, 10, items[9].choice_order[0])
@@ -105,10 +111,8 @@ def test_a_contest_without_prediction_goes_straight_to_the_review(client, ctx, c
     contest = make_contest(prediction="none")
     make_questions(contest, per_round=12)
     attempt_id = started(client, contest)
-    items = items_of(attempt_id)
-    warm(client, attempt_id)
-    for position in range(2, 11):
-        last = qh.answer(client, attempt_id, position, items[position - 1].choice_order[0])
+    items = answered_through(client, attempt_id, 9)
+    last = qh.answer(client, attempt_id, 10, items[9].choice_order[0])
     assert saves[-1] is not None and saves[-1].contest_prediction == "none"
     assert last.headers["Location"].endswith(f"/quiz/{attempt_id}/review")
 
@@ -138,10 +142,7 @@ def test_the_htmx_fragment_of_the_one_statement_path_is_the_checked_paths(client
 
 def test_the_last_htmx_answer_redirects_to_the_prediction(client, contest, saves):
     attempt_id = started(client, contest)
-    items = items_of(attempt_id)
-    warm(client, attempt_id)
-    for position in range(2, 10):
-        qh.answer(client, attempt_id, position, items[position - 1].choice_order[0])
+    items = answered_through(client, attempt_id, 9)
     response = qh.answer(client, attempt_id, 10, items[9].choice_order[0], headers=HTMX)
     assert saves[-1] is not None
     assert response.status_code == 204 and response.headers["HX-Redirect"] == f"/quiz/{attempt_id}/prediction"
