@@ -34,6 +34,9 @@ def take_attempt(page, base: str, reload_at: int, shots: str) -> None:
     screenshot(page, f"{shots}-question")
     for position in range(1, 11):
         assert page.locator(".q-number").inner_text().lower().startswith(f"câu {position}/10")
+        if position == 4:  # three answers in: with htmx, the fragment the answer returned
+            expect(page.locator(".quiz-nav a.answered")).to_have_count(3)
+            screenshot(page, f"{shots}-question-4")
         if position == reload_at:
             page.reload()
             assert page.locator(".q-number").inner_text().lower().startswith(f"câu {position}/10")
