@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Flask
+from werkzeug.routing import IntegerConverter
 
 from portal import config
 
@@ -22,6 +23,9 @@ def create_app(overrides: dict | None = None) -> Flask:
         hops = app.config["PROXY_HOPS"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     register_extensions(app)
+    # Before any route: every <int:...> of the portal is an id or a number kept in a 32-bit
+    # column, so a larger one is no page (404), never a database error.
+    app.url_map.converters["int"] = DatabaseInteger
     register_blueprints(app)
     register_templates(app)
     register_errors(app)
@@ -38,6 +42,24 @@ def create_app(overrides: dict | None = None) -> Flask:
     register_attribution(app)
     register_public_cache(app)
     return app
+
+
+def at_most(limit: int) -> str:
+    """A regular expression for the decimal numbers 0 to `limit`: those of fewer digits,
+    then, digit by digit, those below `limit` at that digit, then `limit` itself."""
+    digits = str(limit)
+    shorter = [rf"\d{{1,{len(digits) - 1}}}"] if len(digits) > 1 else []
+    below = [f"{digits[:i]}[0-{int(d) - 1}]" + (rf"\d{{{len(digits) - i - 1}}}" if i < len(digits) - 1 else "")
+             for i, d in enumerate(digits) if d != "0"]
+    return "(?:" + "|".join(shorter + below + [digits]) + ")"
+
+
+class DatabaseInteger(IntegerConverter):
+    """<int:...> bounded to what a 32-bit integer column holds. The bound is in the
+    pattern, so a larger number matches no route (404 whatever the method; a bound
+    checked after matching makes Werkzeug answer a POST with 405)."""
+
+    regex = at_most(2**31 - 1)
 
 
 def register_extensions(app: Flask) -> None:

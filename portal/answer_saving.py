@@ -51,10 +51,19 @@ def remember_grace(contest: Contest) -> None:
     current_app.extensions[_HINT] = contest.grace_seconds
 
 
+MAX_ID = 2**31 - 1  # ids are 32-bit integer columns
+
+
 def parse_choice(raw: str | None) -> int | None:
-    """A choice id as the answer form sends it, or None for anything save_answer refuses."""
-    text = (raw or "").strip()
-    return int(text) if text.isdigit() and len(text) <= 18 else None
+    """A choice id as the answer form sends it (at most 20 characters, AnswerForm's limit),
+    or None for anything else: the full path then refuses it or, for forms int() reads
+    and this does not, decides."""
+    if raw is None or len(raw) > 20:
+        return None
+    text = raw.strip()
+    if not (text.isascii() and text.isdigit()) or int(text) > MAX_ID:
+        return None
+    return int(text)
 
 
 @lru_cache(maxsize=2)

@@ -237,11 +237,36 @@ def test_only_the_portals_contest_takes_answers(client, ctx, clock, saves):
 def test_a_blank_or_malformed_choice_never_reaches_the_statement(client, contest, saves):
     attempt_id = started(client, contest)
     warm(client, attempt_id)
-    for raw in ("", "abc", "-1", "1" * 40, "  "):
+    real = items_of(attempt_id)[1].choice_order[0]
+    # Unicode digits (which str.isdigit accepts and int refuses), a real id padded past
+    # the form's 20 characters, ids beyond a 32-bit column: all refused as the full path
+    # refuses them, none a server error.
+    for raw in ("", "abc", "-1", "1" * 40, "  ", "²", "①", str(real).ljust(21), "99999999999", str(2**31)):
         response = qh.answer(client, attempt_id, 2, raw)
-        assert response.status_code == 400
+        assert response.status_code == 400, (raw, response.status_code)
     assert len(saves) == 1  # only warm()'s call: none of these queried the database
     assert chosen(attempt_id)[2] is None
+    # The same padded id within the form's limit is the same answer on both paths.
+    assert qh.answer(client, attempt_id, 2, f" {real} ").status_code == 303
+    assert saves[-1] is not None and chosen(attempt_id)[2] == real
+
+
+def test_a_malformed_choice_from_a_logged_out_visitor_goes_to_the_login(app, contest):
+    visitor = app.test_client()
+    response = qh.answer(visitor, 1, 1, "²", token=csrf_token(visitor, "/login"))
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+@pytest.mark.parametrize("path", [f"/quiz/1/q/{2**31}", f"/quiz/1/q/{2**64}", f"/quiz/{2**31}/q/1",
+                                  f"/quiz/{2**63}/q/1"])
+def test_ids_beyond_the_columns_are_not_found(client, contest, saves, path):
+    attempt_id = started(client, contest)
+    warm(client, attempt_id)
+    path = path.replace("/quiz/1/", f"/quiz/{attempt_id}/")
+    token = csrf_token(client)
+    assert client.post(path, data={"choice": "1", "csrf_token": token}).status_code == 404
+    assert client.get(path).status_code == 404
+    assert len(saves) == 1
 
 
 def test_staff_cannot_answer_through_either_path(client, contest, saves):

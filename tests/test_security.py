@@ -1,11 +1,13 @@
 """Security by default, checked over the whole URL map: headers on every response, CSRF on
 every POST, rate limits with a Vietnamese 429, staff sessions that expire, hostile input."""
+import re
 from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
+from werkzeug.routing.converters import NumberConverter
 
-from portal import create_app
+from portal import at_most, create_app
 from portal.extensions import db
 from portal.models import Attempt, Contestant
 from tests import quiz_helpers as qh
@@ -17,7 +19,7 @@ def concrete(rule) -> str:
     """A URL for a rule, with placeholder arguments."""
     values = {}
     for name, converter in rule._converters.items():
-        values[name] = 1 if type(converter).__name__ in ("IntegerConverter", "NumberConverter") else "x"
+        values[name] = 1 if isinstance(converter, NumberConverter) else "x"
     return rule.build(values, append_unknown=False)[1]
 
 
@@ -156,13 +158,23 @@ def test_hostile_registration_values_change_nothing(client, ctx, clock, field, v
     assert "<img src=x" not in response.get_data(as_text=True)
 
 
+def test_url_numbers_stop_at_what_a_column_holds():
+    for limit in (7, 10, 305, 1000):
+        pattern = re.compile(at_most(limit) + r"\Z")
+        assert [v for v in range(5000) if pattern.match(str(v))] == list(range(limit + 1))
+    pattern = re.compile(at_most(2**31 - 1) + r"\Z")
+    assert pattern.match(str(2**31 - 1)) and pattern.match("1999999999") and pattern.match("2147483639")
+    assert not any(pattern.match(str(v)) for v in (2**31, 2147483650, 2200000000, 9999999999, 2**63))
+
+
 def test_tampered_ids_and_replayed_submits(client, app, ctx, clock):
     contest = make_contest()
     make_questions(contest, per_round=12)
     qh.register(client, contest.blocks[0].units[0].id)
     attempt_id = qh.attempt_id_of(qh.start(client))
     token = csrf_token(client)
-    for path in (f"/quiz/{attempt_id + 1}/q/1", f"/quiz/{attempt_id}/q/99999999999", "/quiz/-1/q/1"):
+    for path in (f"/quiz/{attempt_id + 1}/q/1", f"/quiz/{attempt_id}/q/99999999999", "/quiz/-1/q/1",
+                 f"/quiz/{attempt_id}/q/{2**31}", f"/quiz/{2**31}/q/1", f"/quiz/{2**63}/submit"):
         assert client.post(path, data={"choice": "1", "csrf_token": token}).status_code == 404, path
     assert qh.submit(client, attempt_id, token=token).status_code == 303
     replay = qh.submit(client, attempt_id, token=token)
