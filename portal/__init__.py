@@ -44,6 +44,9 @@ def create_app(overrides: dict | None = None) -> Flask:
     return app
 
 
+ID_MAX = 2**31 - 1  # ids and numbers are kept in 32-bit integer columns
+
+
 def at_most(limit: int) -> str:
     """A regular expression for the decimal numbers 0 to `limit`: those of fewer digits,
     then, digit by digit, those below `limit` at that digit, then `limit` itself."""
@@ -59,7 +62,7 @@ class DatabaseInteger(IntegerConverter):
     pattern, so a larger number matches no route (404 whatever the method; a bound
     checked after matching makes Werkzeug answer a POST with 405)."""
 
-    regex = at_most(2**31 - 1)
+    regex = at_most(ID_MAX)
 
 
 def register_extensions(app: Flask) -> None:

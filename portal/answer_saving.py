@@ -21,7 +21,8 @@ from functools import lru_cache
 import sqlalchemy as sa
 from flask import current_app
 
-from portal import scoring
+from portal import ID_MAX, scoring
+from portal.contest.forms import CHOICE_MAX_LENGTH
 from portal.contests import is_portal_contest
 from portal.extensions import db
 from portal.models import Attempt, AttemptItem, Choice, Contest, Question, Round
@@ -51,17 +52,14 @@ def remember_grace(contest: Contest) -> None:
     current_app.extensions[_HINT] = contest.grace_seconds
 
 
-MAX_ID = 2**31 - 1  # ids are 32-bit integer columns
-
-
 def parse_choice(raw: str | None) -> int | None:
-    """A choice id as the answer form sends it (at most 20 characters, AnswerForm's limit),
-    or None for anything else: the full path then refuses it or, for forms int() reads
-    and this does not, decides."""
-    if raw is None or len(raw) > 20:
+    """A choice id as the answer form sends it (within AnswerForm's length), or None for
+    anything else: the full path then refuses it or, for forms int() reads and this does
+    not, decides."""
+    if raw is None or len(raw) > CHOICE_MAX_LENGTH:
         return None
     text = raw.strip()
-    if not (text.isascii() and text.isdigit()) or int(text) > MAX_ID:
+    if not (text.isascii() and text.isdigit()) or int(text) > ID_MAX:
         return None
     return int(text)
 

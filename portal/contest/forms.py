@@ -85,8 +85,11 @@ class LoginForm(PhoneMixin, FlaskForm):
     password = PasswordField(_l("Mật khẩu"), validators=[DataRequired(_l("Nhập mật khẩu.")), Length(max=128)])
 
 
+CHOICE_MAX_LENGTH = 20  # the answer form's choice field; portal/answer_saving.py reads it too
+
+
 class AnswerForm(FlaskForm):
-    choice = StringField(validators=[Optional(), Length(max=20)])
+    choice = StringField(validators=[Optional(), Length(max=CHOICE_MAX_LENGTH)])
 
 
 class PredictionForm(FlaskForm):
