@@ -22,7 +22,6 @@ import os
 import pstats
 import re
 import sys
-import sysconfig
 import time
 import uuid
 from collections import defaultdict
@@ -31,32 +30,13 @@ from pathlib import Path
 import psycopg
 
 from bench import seed as seeding
-from bench.stack import ROOT, create_database, drop_database, ensure_services, flask
+from bench.stack import create_database, drop_database, ensure_services, flask, package_of
 
 PG_BASE = os.environ.get("PG_BASE_URL", "postgresql://postgres@127.0.0.1:5432")
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
 TOKEN_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')
 CONTESTANTS = 60  # the answer limit is per contestant per minute: spread the requests
-STDLIB = sysconfig.get_paths()["stdlib"]
 
-
-def package_of(filename: str) -> str:
-    """The package a profiled function belongs to, by its file."""
-    if filename.startswith("~") or filename == "{built-in}" or not filename:
-        return "C builtins"
-    path = Path(filename)
-    parts = path.parts
-    if "site-packages" in parts:
-        name = parts[parts.index("site-packages") + 1]
-        return name.removesuffix(".py").split(".")[0]
-    try:
-        relative = path.resolve().relative_to(ROOT)
-        return relative.parts[0] if relative.parts[0] in ("portal", "bench") else "portal"
-    except ValueError:
-        pass
-    if filename.startswith(STDLIB):
-        return "stdlib"
-    return "other"
 
 
 def breakdown(profile: cProfile.Profile, requests: int, top: int) -> dict:

@@ -50,6 +50,15 @@ LOGS = RESULTS / "logs"  # gunicorn's output per server, kept for a look after t
 # raised; the per-account and per-phone limits stay as in production.
 LOAD_LIMITS = {"RATELIMIT_LOGIN": "100000 per minute", "RATELIMIT_REGISTER": "100000 per minute"}
 BROWSER_ENCODING = "br, gzip"
+# Phase 5's answer runs (bench/wrk/answers.lua), which phase 5b repeats under py-spy. htmx
+# answers render the next question only while it is unanswered: one pass over the
+# questions of attempts whose answers were cleared, as contestants answer (nine of ten
+# responses carry a question, the tenth sends HX-Redirect).
+ANSWER_RUNS = {
+    "POST /quiz/<id>/q/<n> (answer)": dict(expect=303),
+    "POST /quiz/<id>/q/<n> (answer, htmx)": dict(expect="200,204", encoding=BROWSER_ENCODING, htmx=True,
+                                                  one_pass=True),
+}
 PG_BASE = os.environ.get("PG_BASE_URL", "postgresql://postgres@127.0.0.1:5432")
 
 
@@ -452,16 +461,12 @@ def run_phases(args, report: dict, cache: redis.Redis, tmp: Path, big: str) -> N
             lines = tmp / "answers.tsv"
             answer_lines(url, sessions, lines)
             log("phase 5: wrk on answer-saving")
-            report.setdefault("endpoints", {})["POST /quiz/<id>/q/<n> (answer)"] = wrk(
-                server.url, args.wrk_seconds, args.wrk_connections, "answers.lua", 303, lines=lines,
-                server=server, database=args.database)
-            # htmx answers render the next question only while it is unanswered: one pass
-            # over the questions of attempts whose answers were cleared, as contestants
-            # answer (nine of ten responses carry a question, the tenth sends HX-Redirect).
-            reset_answers(url, sessions)
-            report["endpoints"]["POST /quiz/<id>/q/<n> (answer, htmx)"] = wrk(
-                server.url, args.wrk_seconds, args.wrk_connections, "answers.lua", "200,204", BROWSER_ENCODING,
-                lines=lines, htmx=True, one_pass=True, server=server, database=args.database)
+            endpoints = report.setdefault("endpoints", {})
+            for label, options in ANSWER_RUNS.items():
+                if options.get("one_pass"):
+                    reset_answers(url, sessions)
+                endpoints[label] = wrk(server.url, args.wrk_seconds, args.wrk_connections, "answers.lua",
+                                       lines=lines, server=server, database=args.database, **options)
             report["endpoints"]["GET /quiz/<id>/q/<n> (question)"] = wrk(
                 server.url, args.wrk_seconds, args.wrk_connections, "answers.lua", 200, BROWSER_ENCODING,
                 lines=lines, method="GET", server=server, database=args.database)
@@ -490,11 +495,8 @@ def spy_phase(args, server: Gunicorn, url: str, sessions: list, lines: Path) -> 
     """Phase 5b: the answer runs again with py-spy sampling every worker (the throughput
     figures above come from the runs without it)."""
     log("phase 5b: the answer runs again under py-spy")
-    runs = {"POST /quiz/<id>/q/<n> (answer)": dict(expect=303),
-            "POST /quiz/<id>/q/<n> (answer, htmx)": dict(expect="200,204", encoding=BROWSER_ENCODING,
-                                                          htmx=True, one_pass=True)}
     out = {}
-    for label, options in runs.items():
+    for label, options in ANSWER_RUNS.items():
         if options.get("one_pass"):
             reset_answers(url, sessions)
         time.sleep(2)  # requests still queued from the previous run finish outside the samples

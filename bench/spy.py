@@ -11,38 +11,18 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
-import sysconfig
 import tempfile
 from collections import Counter
 from pathlib import Path
 
-from bench.stack import ROOT
+from bench.stack import ROOT, STDLIB, package_of
 
-STDLIB = Path(sysconfig.get_paths()["stdlib"])
 FRAME_RE = re.compile(r"^(?P<name>.*) \((?P<file>[^()]*?)(?::\d+)?\)$")
-PORTAL_DIRS = ("portal", "templates")
 
 
 def py_spy() -> str | None:
-    here = Path(__file__).resolve().parent.parent / ".venv" / "bin" / "py-spy"
+    here = ROOT / ".venv" / "bin" / "py-spy"
     return str(here) if here.exists() else shutil.which("py-spy")
-
-
-def package_of(filename: str) -> str:
-    """The package a sampled frame's file (its full path) belongs to."""
-    path = filename.split("site-packages/", 1)[-1]
-    root = f"{ROOT}/"
-    if path.startswith(root):
-        path = path[len(root):]
-    if path.startswith("/"):
-        return "stdlib" if path.startswith(f"{STDLIB}/") else "other"
-    first = path.split("/", 1)[0]
-    if first in PORTAL_DIRS:
-        return "portal"
-    module = first.removesuffix(".py")
-    if (STDLIB / module).exists() or (STDLIB / f"{module}.py").exists() or first.startswith("<"):
-        return "stdlib"
-    return module
 
 
 def short(filename: str) -> str:
@@ -106,14 +86,14 @@ class Spy:
         own: Counter[tuple[str, str]] = Counter()
         inclusive: Counter[str] = Counter()
         for stack, count in self.stacks.items():
-            frames = [FRAME_RE.match(frame) for frame in stack.split(";")]
-            frames = [(m["name"], m["file"]) for m in frames if m]
+            matches = [FRAME_RE.match(frame) for frame in stack.split(";")]
+            frames = [(f"{m['name']} ({short(m['file'])})", package_of(m["file"])) for m in matches if m]
             if not frames:
                 continue
-            name, file = frames[-1]
-            packages[package_of(file)] += count
-            own[(f"{name} ({short(file)})", package_of(file))] += count
-            for label in {f"{n} ({short(f)})" for n, f in frames if package_of(f) == "portal"}:
+            label, package = frames[-1]
+            packages[package] += count
+            own[(label, package)] += count
+            for label in {frame for frame, package in frames if package == "portal"}:
                 inclusive[label] += count
 
         def pct(n: int) -> float:

@@ -8,6 +8,7 @@ import signal
 import socket
 import subprocess
 import sys
+import sysconfig
 import time
 import urllib.request
 from pathlib import Path
@@ -16,6 +17,30 @@ import psycopg
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
+STDLIB = sysconfig.get_paths()["stdlib"]
+
+
+def package_of(filename: str) -> str:
+    """The package a profiled or sampled function belongs to, by its file's full path
+    (bench/profile.py and bench/spy.py): an installed package's name, "portal" for the
+    portal and its templates, "bench", "stdlib", or "C builtins" for cProfile's."""
+    if filename.startswith("~") or filename == "{built-in}" or not filename:
+        return "C builtins"
+    if filename.startswith("<"):  # "<frozen importlib._bootstrap>", "<string>": not a path
+        return "stdlib" if filename.startswith("<frozen") else "other"
+    path = Path(filename)
+    parts = path.parts
+    if "site-packages" in parts:
+        name = parts[parts.index("site-packages") + 1]
+        return name.removesuffix(".py").split(".")[0]
+    try:
+        relative = path.resolve().relative_to(ROOT)
+        return relative.parts[0] if relative.parts[0] in ("portal", "bench") else "portal"
+    except ValueError:
+        pass
+    if filename.startswith(STDLIB):
+        return "stdlib"
+    return "other"
 
 
 def free_port() -> int:
